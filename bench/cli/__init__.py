@@ -1,0 +1,1 @@
+"""The ``modalbench`` command line: a thin layer over the Python API."""

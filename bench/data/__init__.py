@@ -1,0 +1,1 @@
+"""Data: dataset cards, source readers, safe image decoding and the shapes suite."""

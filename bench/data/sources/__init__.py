@@ -1,0 +1,69 @@
+"""Source readers: turn a card's source into the samples of one split.
+
+A reader is a function ``read(spec, split, data_dir) -> list[Sample]``, registered by the
+``kind`` a card names. Readers for the original download layouts resolve every file
+through :func:`bench.data.paths.safe_join` so card paths cannot escape ``--data-dir``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import cast
+
+from bench.data.cards import DatasetCard, SourceSpec
+from bench.errors import UsageError
+from bench.types import Sample
+
+SourceReader = Callable[[SourceSpec, str, "Path | None"], list[Sample]]
+
+#: kind -> "module:function". Imported only when a card of that kind is read.
+READERS: dict[str, str] = {
+    "shapes": "bench.data.sources.shapes:read_shapes",
+}
+
+
+def register_reader(kind: str, target: str) -> None:
+    """Register a reader (``"module:function"``) for a source kind; used by plugins."""
+    READERS[kind] = target
+
+
+def get_reader(kind: str, card: DatasetCard) -> SourceReader:
+    """Import the reader for ``kind`` or fail naming the card and the field."""
+    target = READERS.get(kind)
+    if target is None:
+        known = ", ".join(sorted(READERS))
+        raise UsageError(f"{card.path}: unknown source kind '{kind}' (known: {known})")
+    module_name, _, attr = target.partition(":")
+    return cast(SourceReader, getattr(importlib.import_module(module_name), attr))
+
+
+def choose_source(card: DatasetCard, data_dir: Path | None) -> SourceSpec:
+    """The source a run uses: ``local`` with ``--data-dir``, else ``hub``, else ``builtin``."""
+    if data_dir is not None:
+        if "local" in card.sources:
+            return card.sources["local"]
+        if "builtin" in card.sources:
+            return card.sources["builtin"]
+        raise UsageError(f"{card.name}: this dataset has no local layout; drop --data-dir")
+    for role in ("builtin", "hub"):
+        if role in card.sources:
+            return card.sources[role]
+    raise UsageError(
+        f"{card.name}: no source usable without --data-dir; "
+        f"download it and pass --data-dir (see `modalbench data check {card.name}`)"
+    )
+
+
+def read_split(card: DatasetCard, split: str, data_dir: Path | None) -> tuple[list[Sample], str]:
+    """Read one split of a card; returns the samples and a description of the source used."""
+    spec = choose_source(card, data_dir)
+    reader = get_reader(spec.kind, card)
+    samples = reader(spec, split, data_dir)
+    where = f"{spec.role}:{spec.kind}"
+    if spec.role == "local" and data_dir is not None:
+        where += f":{data_dir}"
+    elif spec.role == "hub":
+        where += f":{spec.options.get('id', '')}@{spec.options.get('revision', '')}"
+    return samples, where

@@ -1,0 +1,233 @@
+"""``bench.run``: evaluate models on tasks and write one RunRecord per pair."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from bench.adapters.base import LoadOptions, ModelAdapter, ModelSpec
+from bench.capabilities import capabilities_of, capability_name
+from bench.errors import UsageError
+from bench.metrics.base import with_confidence
+from bench.paths import cache_dir
+from bench.records.io import new_run_id, slug, write_run
+from bench.records.schema import (
+    ErrorEntry,
+    MetricEntry,
+    ModelSection,
+    RunRecord,
+    TaskSection,
+    Throughput,
+)
+from bench.runner.cache import PredictionCache, stable_key
+from bench.runner.device import resolve_device, resolve_dtype
+from bench.runner.environment import hardware, library_versions
+from bench.runner.executor import ExecutorConfig, LoaderExecutor
+from bench.runner.loader import default_workers
+from bench.runner.plan import Job, RunConfig, plan_jobs
+from bench.runner.throughput import ThroughputMeter
+from bench.tasking import DataOptions, Task, TaskData, TaskResult
+
+log = logging.getLogger("modalbench")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _specs(models: Sequence[str | ModelSpec] | None, config: RunConfig) -> list[ModelSpec] | None:
+    if not models:
+        return None
+    return [
+        m
+        if isinstance(m, ModelSpec)
+        else ModelSpec.parse(m, config.model_args, trust_remote_code=config.trust_remote_code)
+        for m in models
+    ]
+
+
+def _record(
+    *,
+    run_id: str,
+    task: Task,
+    data: TaskData,
+    job: Job,
+    adapter: ModelAdapter,
+    result: TaskResult,
+    meter: ThroughputMeter,
+    config: RunConfig,
+    device: str,
+    dtype: str,
+    started_at: str,
+    extra_details: dict[str, Any],
+) -> RunRecord:
+    metrics = {}
+    for i, metric in enumerate(result.suite.metrics):
+        value = with_confidence(metric, resamples=config.bootstrap, seed=config.seed + i)
+        metrics[metric.name] = MetricEntry(
+            value=value.value,
+            ci_low=value.ci_low,
+            ci_high=value.ci_high,
+            higher_is_better=value.higher_is_better,
+            aggregator=metric.aggregator.id,
+            unit=metric.unit,
+        )
+    failed_ids = {e.sample_id for e in result.errors}
+    return RunRecord(
+        run_id=run_id,
+        task=TaskSection(
+            name=task.name,
+            family=task.family,
+            card=str(task.card.path.name),
+            split=data.split,
+            source=data.source,
+            fingerprint=data.fingerprint,
+            n_samples=len(data.samples),
+            license=task.card.license,
+            settings=dict(result.settings),
+        ),
+        model=ModelSection(
+            spec=job.model.spec.text,
+            adapter=f"{type(adapter).__module__}.{type(adapter).__qualname__}",
+            fingerprint=adapter.fingerprint(),
+            settings=adapter.settings(),
+            capabilities=sorted(capability_name(c) for c in capabilities_of(type(adapter))),
+        ),
+        metrics=metrics,
+        headline=[h for h in result.headline if h in metrics],
+        details={**dict(result.suite.details), **extra_details},
+        n_failed=len(failed_ids),
+        errors=[ErrorEntry(e.sample_id, e.stage, e.reason) for e in result.errors],
+        throughput=Throughput(**meter.summary(len(data.samples))),  # type: ignore[arg-type]
+        config={
+            "batch_size": config.batch_size,
+            "device": device,
+            "dtype": dtype,
+            "limit": config.limit,
+            "num_workers": config.num_workers,
+            "data_dir": str(config.data_dir) if config.data_dir else None,
+            "cache": config.use_cache,
+            "bootstrap_resamples": config.bootstrap,
+            "max_failures": config.max_failures,
+            "trust_remote_code": config.trust_remote_code,
+        },
+        hardware=hardware(device),
+        versions=library_versions(),
+        seed=config.seed,
+        started_at=started_at,
+        finished_at=_now(),
+    )
+
+
+def evaluate_job(
+    job: Job,
+    adapter: ModelAdapter,
+    data: TaskData,
+    config: RunConfig,
+    *,
+    device: str,
+    dtype: str,
+    cache: PredictionCache | None,
+) -> tuple[RunRecord, Path]:
+    """Evaluate one loaded model on one loaded task and write its run folder."""
+    started_at = _now()
+    task = job.task
+    num_workers = default_workers() if config.num_workers is None else config.num_workers
+    meter = ThroughputMeter(device=device, batch_size=config.batch_size)
+    namespace = stable_key(
+        adapter.fingerprint(), adapter.settings(), task.name, data.fingerprint, config.seed
+    )
+    executor = LoaderExecutor(
+        adapter,
+        ExecutorConfig(config.batch_size, device, dtype, num_workers, config.progress),
+        meter,
+        cache=cache,
+        namespace=namespace,
+    )
+    result = task.evaluate(adapter, data, executor, seed=config.seed)
+    extra: dict[str, Any] = {}
+    if executor.oom_events:
+        extra["oom_backoff"] = executor.oom_events
+    run_id = new_run_id()
+    record = _record(
+        run_id=run_id,
+        task=task,
+        data=data,
+        job=job,
+        adapter=adapter,
+        result=result,
+        meter=meter,
+        config=replace(config, num_workers=num_workers),
+        device=device,
+        dtype=dtype,
+        started_at=started_at,
+        extra_details=extra,
+    )
+    folder = config.out / slug(task.name) / slug(job.model.spec.text) / run_id
+    write_run(folder, record, result.rows)
+    return record, folder
+
+
+def run(
+    tasks: Sequence[str] | None = None,
+    models: Sequence[str | ModelSpec] | None = None,
+    config: RunConfig | None = None,
+    **options: Any,
+) -> list[RunRecord]:
+    """Evaluate ``models`` on ``tasks`` (defaults: the shapes suite, the bundled models).
+
+    Options are the fields of :class:`~bench.runner.plan.RunConfig` (``batch_size``,
+    ``device``, ``limit``, ``out``...). Every capability is checked before any weights or
+    data load. Returns the RunRecords, each also written under ``out``.
+    """
+    config = replace(config or RunConfig(), **options)
+    config.check()
+    jobs, notes = plan_jobs(
+        tasks,
+        _specs(models, config),
+        model_args=config.model_args,
+        trust_remote_code=config.trust_remote_code,
+    )
+    for note in notes:
+        log.info(note)
+    device = resolve_device(config.device)
+    dtype = resolve_dtype(config.dtype, device)
+    cache = PredictionCache(cache_dir() / "predictions.sqlite") if config.use_cache else None
+    data_cache: dict[str, TaskData] = {}
+    records: list[RunRecord] = []
+    try:
+        by_model: dict[str, list[Job]] = {}
+        for job in jobs:
+            by_model.setdefault(job.model.spec.text, []).append(job)
+        for model_jobs in by_model.values():
+            handle = model_jobs[0].model
+            adapter = handle.load(
+                LoadOptions(device=device, dtype=dtype, trust_remote_code=config.trust_remote_code)
+            )
+            for job in model_jobs:
+                if job.task.name not in data_cache:
+                    data_cache[job.task.name] = job.task.load(
+                        DataOptions(config.data_dir, config.limit, config.seed)
+                    )
+                record, folder = evaluate_job(
+                    job,
+                    adapter,
+                    data_cache[job.task.name],
+                    config,
+                    device=device,
+                    dtype=dtype,
+                    cache=cache,
+                )
+                log.info("wrote %s", folder)
+                records.append(record)
+            del adapter
+    finally:
+        if cache is not None:
+            cache.close()
+    if not records:
+        raise UsageError("nothing was evaluated")
+    return records

@@ -1,0 +1,249 @@
+"""The runner's :class:`~bench.tasking.Executor`: batching, caching, timing, OOM back-off."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from bench.capabilities import ImagePreprocessing
+from bench.errors import SampleError
+from bench.runner.cache import PredictionCache, stable_key
+from bench.runner.device import inference_context
+from bench.runner.loader import LoadedBatch, iterate_batches
+from bench.runner.throughput import ThroughputMeter
+from bench.tasking import Batch, Output, StageResult, WorkItem
+
+log = logging.getLogger("modalbench")
+
+
+def to_device(images: Any, device: str) -> Any:
+    """Move tensors (or dicts of tensors, e.g. a BatchFeature) to ``device``."""
+    if isinstance(images, torch.Tensor):
+        return images.to(device, non_blocking=True)
+    if isinstance(images, Mapping):
+        return {k: to_device(v, device) for k, v in images.items()}
+    return images
+
+
+def validate_output(value: Any, kind: str) -> Output:
+    """Check one model output; raise SampleError for empty text or a non-finite vector."""
+    if isinstance(value, SampleError):
+        raise value
+    if kind == "text":
+        if not isinstance(value, str):
+            raise SampleError(f"model returned {type(value).__name__}, expected text")
+        if not value.strip():
+            raise SampleError("empty generation")
+        return value
+    vector = np.asarray(value, dtype=np.float32).reshape(-1)
+    if vector.size == 0:
+        raise SampleError("empty vector")
+    if not np.all(np.isfinite(vector)):
+        raise SampleError("non-finite values (NaN or inf) in model output")
+    return vector
+
+
+def _is_oom(exc: BaseException) -> bool:
+    return isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower()
+
+
+@dataclass
+class ExecutorConfig:
+    """Batching settings shared by every stage of one (model, task) evaluation."""
+
+    batch_size: int
+    device: str
+    dtype: str
+    num_workers: int
+    progress: bool = True
+
+
+class LoaderExecutor:
+    """Runs a task's model calls over DataLoader batches, with a per-item prediction cache."""
+
+    def __init__(
+        self,
+        model: object,
+        config: ExecutorConfig,
+        meter: ThroughputMeter,
+        *,
+        cache: PredictionCache | None,
+        namespace: str,
+        shard: tuple[int, int] = (0, 1),
+        gather: Callable[[StageResult], StageResult] | None = None,
+    ) -> None:
+        self.model = model
+        self.config = config
+        self.meter = meter
+        self.cache = cache
+        self.namespace = namespace
+        self.shard = shard
+        self.gather = gather
+        self.batch_size = config.batch_size
+        self.preprocess = (
+            model.image_preprocessor() if isinstance(model, ImagePreprocessing) else None
+        )
+        self.oom_events: list[dict[str, Any]] = []
+        self._logged_exception = False
+
+    def _loaded(self, items: Sequence[WorkItem], stage: str) -> Iterator[LoadedBatch]:
+        bar = tqdm(
+            total=len(items),
+            desc=stage,
+            unit="it",
+            disable=not self.config.progress or not items,
+            leave=False,
+            dynamic_ncols=True,
+        )
+        with bar:
+            for loaded in iterate_batches(
+                items,
+                batch_size=self.config.batch_size,
+                preprocess=self.preprocess,
+                num_workers=self.config.num_workers,
+                pin_memory=self.config.device.startswith("cuda"),
+            ):
+                yield loaded
+                bar.update(len(loaded.batch.ids) + len(loaded.failures))
+
+    def batches(self, stage: str, items: Sequence[WorkItem]) -> Iterator[Batch]:
+        """Decoded batches for fitting a head; undecodable items are skipped."""
+        for loaded in self._loaded(items, stage):
+            if loaded.batch.ids:
+                yield replace(
+                    loaded.batch, images=to_device(loaded.batch.images, self.config.device)
+                )
+
+    def map(
+        self,
+        stage: str,
+        items: Sequence[WorkItem],
+        call: Callable[[Batch], Sequence[Output | SampleError]],
+        *,
+        settings: Mapping[str, Any] | None = None,
+        output_kind: str = "text",
+    ) -> StageResult:
+        """See :meth:`bench.tasking.Executor.map`."""
+        stage_key = stable_key(stage, dict(settings or {}), output_kind)
+        rank, world = self.shard
+        mine = list(items)[rank::world]
+        result = StageResult()
+        if self.cache is not None and mine:
+            result.outputs.update(
+                self.cache.get_many(self.namespace, stage_key, [i.id for i in mine])
+            )
+            self.meter.cached_items += len(result.outputs)
+        todo = [item for item in mine if item.id not in result.outputs]
+        for loaded in self._loaded(todo, stage):
+            result.errors.update(loaded.failures)
+            if not loaded.batch.ids:
+                continue
+            outputs, errors = self._run_batch(loaded.batch, call, output_kind)
+            result.errors.update(errors)
+            result.outputs.update(outputs)
+            if self.cache is not None and outputs:
+                self.cache.put_many(self.namespace, stage_key, outputs)
+        if self.gather is not None:
+            result = self.gather(result)
+        return result
+
+    def _timed_call(
+        self, batch: Batch, call: Callable[[Batch], Sequence[Output | SampleError]]
+    ) -> Sequence[Output | SampleError]:
+        device_batch = replace(batch, images=to_device(batch.images, self.config.device))
+        started = self.meter.start()
+        with inference_context(self.config.device, self.config.dtype):
+            outputs = call(device_batch)
+        self.meter.stop(started, len(batch.ids))
+        if len(outputs) != len(batch.ids):
+            raise RuntimeError(
+                f"model call returned {len(outputs)} outputs for a batch of {len(batch.ids)}"
+            )
+        return outputs
+
+    def _run_batch(
+        self, batch: Batch, call: Callable[[Batch], Sequence[Output | SampleError]], kind: str
+    ) -> tuple[dict[str, Output], dict[str, str]]:
+        """Call the model on ``batch`` in chunks of the current batch size."""
+        outputs: dict[str, Output] = {}
+        errors: dict[str, str] = {}
+        start = 0
+        while start < len(batch.ids):
+            size = self.batch_size
+            chunk = _slice(batch, start, start + size)
+            try:
+                values = self._timed_call(chunk, call)
+            except Exception as exc:
+                if _is_oom(exc) and self.batch_size > 1 and self.config.device.startswith("cuda"):
+                    self._back_off(exc)
+                    continue
+                values = self._isolate(chunk, call, exc)
+            for item_id, value in zip(chunk.ids, values, strict=True):
+                try:
+                    outputs[item_id] = validate_output(value, kind)
+                except SampleError as err:
+                    errors[item_id] = err.reason
+            start += len(chunk.ids)
+        return outputs, errors
+
+    def _back_off(self, exc: BaseException) -> None:
+        torch.cuda.empty_cache()
+        new_size = max(1, self.batch_size // 2)
+        self.oom_events.append({"from": self.batch_size, "to": new_size, "error": str(exc)[:200]})
+        log.warning("out of memory at batch size %d; continuing with %d", self.batch_size, new_size)
+        self.batch_size = new_size
+        self.meter.final_batch_size = new_size
+
+    def _isolate(
+        self,
+        batch: Batch,
+        call: Callable[[Batch], Sequence[Output | SampleError]],
+        first: Exception,
+    ) -> list[Output | SampleError]:
+        """After a batch failed, retry items one by one so one bad item fails alone."""
+        if not self._logged_exception:
+            log.warning("a model call failed; retrying its items one by one", exc_info=first)
+            self._logged_exception = True
+        if len(batch.ids) == 1:
+            return [SampleError(f"model call failed: {type(first).__name__}: {first}")]
+        values: list[Output | SampleError] = []
+        for i in range(len(batch.ids)):
+            single = _slice(batch, i, i + 1)
+            try:
+                values.extend(self._timed_call(single, call))
+            except Exception as exc:
+                values.append(SampleError(f"model call failed: {type(exc).__name__}: {exc}"))
+        return values
+
+
+def _slice(batch: Batch, start: int, stop: int) -> Batch:
+    """Rows ``start:stop`` of a batch (images as tensors, dicts of tensors or lists)."""
+    if start == 0 and stop >= len(batch.ids):
+        return batch
+    return Batch(
+        ids=batch.ids[start:stop],
+        images=_slice_images(batch.images, start, stop),
+        texts=batch.texts[start:stop],
+        labels=batch.labels[start:stop],
+    )
+
+
+def _slice_images(images: Any, start: int, stop: int) -> Any:
+    if images is None:
+        return None
+    if isinstance(images, Mapping):
+        return {k: _slice_images(v, start, stop) for k, v in images.items()}
+    if isinstance(images, (torch.Tensor, np.ndarray, list, tuple)):
+        return images[start:stop]
+    raise TypeError(f"cannot split an image batch of type {type(images).__name__}")
+
+
+def failure_fraction(n_failed: int, n_samples: int) -> float:
+    """Failed share of samples (0 for an empty run)."""
+    return n_failed / n_samples if n_samples else 0.0

@@ -1,0 +1,78 @@
+"""Captioning: a Generator describes each image; scored with BLEU, METEOR, ROUGE-L, CIDEr-D."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bench.capabilities import Generator
+from bench.data.cards import DatasetCard
+from bench.metrics.captioning import caption_metrics
+from bench.tasking import (
+    Batch,
+    DataOptions,
+    Executor,
+    Output,
+    TaskData,
+    TaskResult,
+    WorkItem,
+    sample_rows,
+)
+from modalbench_tasks.common import collect_errors, load_task_data, usable
+
+HEADLINE = ("CIDEr", "BLEU-4")
+
+
+@dataclass
+class CaptioningTask:
+    """Caption every image of the card's split with one fixed prompt."""
+
+    card: DatasetCard
+
+    family = "captioning"
+
+    @property
+    def name(self) -> str:
+        """The registered task name (the card's)."""
+        return self.card.name
+
+    def accepts(self) -> tuple[type, ...]:
+        """Captioning needs a Generator."""
+        return (Generator,)
+
+    def load(self, options: DataOptions) -> TaskData:
+        """Read the card's split."""
+        return load_task_data(self.card, options)
+
+    def settings(self) -> dict[str, Any]:
+        """Prompt and generation length (part of the prediction cache key)."""
+        return {
+            "prompt": str(self.card.task_options.get("prompt", "")),
+            "max_new_tokens": int(self.card.task_options.get("max_new_tokens", 32)),
+        }
+
+    def evaluate(
+        self, model: object, data: TaskData, executor: Executor, *, seed: int
+    ) -> TaskResult:
+        """Generate one caption per image and score against the references."""
+        assert isinstance(model, Generator)
+        settings = self.settings()
+        prompt, max_new_tokens = settings["prompt"], settings["max_new_tokens"]
+
+        def call(batch: Batch) -> list[Output]:
+            prompts = [prompt] * len(batch.ids)
+            return list(model.generate(batch.images, prompts, max_new_tokens=max_new_tokens))
+
+        items = [WorkItem(s.id, s.image) for s in data.samples if usable(s)]
+        stage = executor.map("caption", items, call, settings=settings, output_kind="text")
+        captions = {k: str(v) for k, v in stage.outputs.items()}
+        references = {s.id: list(s.references) for s in data.samples}
+        suite = caption_metrics(references, captions)
+        errors, records = collect_errors(data, {"caption": stage.errors})
+        return TaskResult(
+            suite=suite,
+            rows=sample_rows(suite, {"image": dict(captions)}, errors),
+            errors=records,
+            headline=HEADLINE,
+            settings=settings,
+        )

@@ -1,0 +1,131 @@
+"""Image-text retrieval: recall@k both ways with several captions per image.
+
+Images and captions are embedded separately (each once, cached); scoring is chunked so the
+full text x image similarity matrix is never held in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bench.capabilities import ImageTextEmbedder
+from bench.data.cards import DatasetCard
+from bench.metrics.retrieval import retrieval_metrics_from_embeddings
+from bench.tasking import (
+    Batch,
+    DataOptions,
+    Executor,
+    Output,
+    TaskData,
+    TaskResult,
+    WorkItem,
+    sample_rows,
+)
+from modalbench_tasks.common import collect_errors, load_task_data, usable
+
+HEADLINE = ("t2i_R@1", "i2t_R@1")
+
+
+def text_id(image_id: str, index: int) -> str:
+    """The id of an image's ``index``-th caption."""
+    return f"{image_id}#{index}"
+
+
+def _stack(outputs: dict[str, Output], ids: list[str], dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows in ``ids`` order (zeros for missing ids) and the mask of missing rows."""
+    matrix = np.zeros((len(ids), dim), dtype=np.float32)
+    failed = np.ones(len(ids), dtype=bool)
+    for i, item in enumerate(ids):
+        vector = outputs.get(item)
+        if vector is not None:
+            matrix[i] = np.asarray(vector, dtype=np.float32)
+            failed[i] = False
+    return matrix, failed
+
+
+def _normalise(matrix: np.ndarray) -> np.ndarray:
+    """L2-normalise rows (cosine similarity); all-zero rows stay zero."""
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+
+
+def _dimension(*stages: dict[str, Output]) -> int:
+    for outputs in stages:
+        for vector in outputs.values():
+            return int(np.asarray(vector).shape[-1])
+    return 1
+
+
+@dataclass
+class RetrievalTask:
+    """Rank every image for every caption (t2i) and every caption for every image (i2t)."""
+
+    card: DatasetCard
+
+    family = "retrieval"
+
+    @property
+    def name(self) -> str:
+        """The registered task name (the card's)."""
+        return self.card.name
+
+    def accepts(self) -> tuple[type, ...]:
+        """Retrieval needs an ImageTextEmbedder."""
+        return (ImageTextEmbedder,)
+
+    def load(self, options: DataOptions) -> TaskData:
+        """Read the card's split (one sample per image, captions as references)."""
+        return load_task_data(self.card, options)
+
+    def evaluate(
+        self, model: object, data: TaskData, executor: Executor, *, seed: int
+    ) -> TaskResult:
+        """Embed images and captions, then score recall@k in chunks."""
+        assert isinstance(model, ImageTextEmbedder)
+
+        def embed_images(batch: Batch) -> list[Output]:
+            return list(np.asarray(model.embed_images(batch.images), dtype=np.float32))
+
+        def embed_texts(batch: Batch) -> list[Output]:
+            return list(np.asarray(model.embed_texts(batch.texts), dtype=np.float32))
+
+        image_ids = [s.id for s in data.samples]
+        text_ids: list[str] = []
+        text_to_image: list[int] = []
+        text_items: list[WorkItem] = []
+        for index, sample in enumerate(data.samples):
+            for k, caption in enumerate(sample.references):
+                tid = text_id(sample.id, k)
+                text_ids.append(tid)
+                text_to_image.append(index)
+                if usable(sample):
+                    text_items.append(WorkItem(tid, None, caption))
+        image_items = [WorkItem(s.id, s.image) for s in data.samples if usable(s)]
+        images = executor.map("image-embedding", image_items, embed_images, output_kind="vector")
+        texts = executor.map("text-embedding", text_items, embed_texts, output_kind="vector")
+        dim = _dimension(images.outputs, texts.outputs)
+        image_emb, failed_images = _stack(images.outputs, image_ids, dim)
+        text_emb, failed_texts = _stack(texts.outputs, text_ids, dim)
+        suite = retrieval_metrics_from_embeddings(
+            _normalise(text_emb),
+            _normalise(image_emb),
+            text_to_image,
+            text_ids=text_ids,
+            image_ids=image_ids,
+            failed_texts=failed_texts,
+            failed_images=failed_images,
+        )
+        errors, records = collect_errors(
+            data, {"image-embedding": images.errors, "text-embedding": texts.errors}
+        )
+        settings: dict[str, Any] = {"similarity": "cosine", "captions": len(text_ids)}
+        return TaskResult(
+            suite=suite,
+            rows=sample_rows(suite, {}, errors),
+            errors=records,
+            headline=HEADLINE,
+            settings=settings,
+        )

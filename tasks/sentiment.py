@@ -1,0 +1,224 @@
+"""Multimodal sentiment: classify an (image, text) pair into the card's labels.
+
+How a model is asked depends on what it can do, in this order of preference:
+a FittableClassifier is fitted on the train split first (probes, fusion heads); a
+Classifier's scores are read for the card's labels; a Generator is prompted and its answer
+parsed; an ImageTextEmbedder is used zero-shot with label prompts for both modalities.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bench.capabilities import (
+    Classifier,
+    FittableClassifier,
+    Generator,
+    ImageTextEmbedder,
+    LabeledBatch,
+)
+from bench.data.cards import DatasetCard
+from bench.data.fingerprint import fingerprint_samples
+from bench.errors import SampleError, UsageError
+from bench.metrics.sentiment import classification_metrics
+from bench.tasking import (
+    Batch,
+    DataOptions,
+    Executor,
+    Output,
+    TaskData,
+    TaskResult,
+    WorkItem,
+    sample_rows,
+)
+from modalbench_tasks.common import collect_errors, load_task_data, option, usable
+
+HEADLINE = ("accuracy", "macro_f1")
+DEFAULT_PROMPT = (
+    "Post: {text}\nIs the sentiment of this image and post negative, neutral or positive? "
+    "Answer with one word."
+)
+
+
+def parse_label(text: str, labels: Sequence[str]) -> str:
+    """The first card label named in a generated answer (whole word, case-insensitive)."""
+    lowered = text.lower()
+    best: tuple[int, str] | None = None
+    for label in labels:
+        match = re.search(rf"\b{re.escape(label.lower())}\b", lowered)
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), label)
+    if best is None:
+        raise SampleError(f"answer names no label: {text!r}")
+    return best[1]
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+
+
+@dataclass
+class SentimentTask:
+    """Label each (image, text) pair with one of the card's sentiment labels."""
+
+    card: DatasetCard
+
+    family = "sentiment"
+
+    @property
+    def name(self) -> str:
+        """The registered task name (the card's)."""
+        return self.card.name
+
+    @property
+    def labels(self) -> list[str]:
+        """The label set, from the card's ``task.labels``."""
+        labels = option(self.card, "labels", ["negative", "neutral", "positive"], list)
+        return [str(x) for x in labels]
+
+    def accepts(self) -> tuple[type, ...]:
+        """Any classifier, a generator (prompted) or a dual encoder (zero-shot)."""
+        return (FittableClassifier, Classifier, Generator, ImageTextEmbedder)
+
+    def load(self, options: DataOptions) -> TaskData:
+        """Read the card's split."""
+        return load_task_data(self.card, options)
+
+    def _check_labels(self, data: TaskData) -> None:
+        unknown = {str(s.label) for s in data.samples if usable(s)} - set(self.labels)
+        if unknown:
+            raise UsageError(
+                f"{self.card.path}: samples carry labels {sorted(unknown)} missing from "
+                f"'task.labels' {self.labels}"
+            )
+
+    def _fit(self, model: FittableClassifier, data: TaskData, executor: Executor, seed: int) -> str:
+        if data.train is None:
+            raise UsageError(
+                f"{self.card.name}: model needs fitting but the card has no train_split"
+            )
+        train = [s for s in data.train() if usable(s)]
+        items = [WorkItem(s.id, s.image, s.text, str(s.label)) for s in train]
+        batches = (
+            LabeledBatch(b.images, b.texts, b.labels) for b in executor.batches("fit", items)
+        )
+        model.fit(batches, seed=seed)
+        return fingerprint_samples(train)
+
+    def evaluate(
+        self, model: object, data: TaskData, executor: Executor, *, seed: int
+    ) -> TaskResult:
+        """Classify every example (fitting first when the model needs it) and score."""
+        self._check_labels(data)
+        labels = self.labels
+        settings: dict[str, Any] = {"labels": labels}
+        items = [WorkItem(s.id, s.image, s.text) for s in data.samples if usable(s)]
+        if isinstance(model, FittableClassifier):
+            settings["train_fingerprint"] = self._fit(model, data, executor, seed)
+            settings["fit"] = model.fit_settings()
+            settings["seed"] = seed
+        if isinstance(model, Classifier):
+            stage_name, call = "classify", self._classifier_call(model)
+        elif isinstance(model, Generator):
+            stage_name = "generate"
+            settings["prompt_template"] = option(self.card, "prompt_template", DEFAULT_PROMPT, str)
+            settings["max_new_tokens"] = option(self.card, "max_new_tokens", 8, int)
+            call = self._generator_call(model, settings)
+        else:
+            assert isinstance(model, ImageTextEmbedder)
+            stage_name = "zero-shot"
+            settings["label_prompts"] = self._label_prompts()
+            call = self._zero_shot_call(model, settings["label_prompts"])
+        settings["mode"] = stage_name
+        stage = executor.map(stage_name, items, call, settings=settings, output_kind="vector")
+        probabilities = {k: np.asarray(v, dtype=np.float64) for k, v in stage.outputs.items()}
+        predicted = {k: labels[int(p.argmax())] for k, p in probabilities.items()}
+        ids = [s.id for s in data.samples]
+        positive_scores = None
+        if len(labels) == 2:
+            positive_scores = [
+                float(probabilities[i][1]) if i in probabilities else float("nan") for i in ids
+            ]
+        suite = classification_metrics(
+            [str(s.label) for s in data.samples],
+            [predicted.get(i) for i in ids],
+            labels,
+            positive_scores=positive_scores,
+            ids=ids,
+        )
+        errors, records = collect_errors(data, {stage_name: stage.errors})
+        return TaskResult(
+            suite=suite,
+            rows=sample_rows(suite, {"example": predicted}, errors),
+            errors=records,
+            headline=HEADLINE,
+            settings=settings,
+        )
+
+    def _classifier_call(self, model: Classifier) -> Any:
+        model_labels = [str(x).lower() for x in model.labels()]
+        missing = [x for x in self.labels if x.lower() not in model_labels]
+        if missing:
+            raise UsageError(
+                f"model labels {list(model.labels())} do not cover the task's labels {missing}"
+            )
+        columns = [model_labels.index(x.lower()) for x in self.labels]
+
+        def call(batch: Batch) -> list[Output]:
+            scores = np.asarray(model.classify(batch.images, batch.texts), dtype=np.float64)
+            return list(_softmax(scores[:, columns]).astype(np.float32))
+
+        return call
+
+    def _generator_call(self, model: Generator, settings: dict[str, Any]) -> Any:
+        labels = self.labels
+        template: str = settings["prompt_template"]
+        max_new_tokens: int = settings["max_new_tokens"]
+
+        def call(batch: Batch) -> list[Output | SampleError]:
+            prompts = [template.format(text=t) for t in batch.texts]
+            answers = model.generate(batch.images, prompts, max_new_tokens=max_new_tokens)
+            out: list[Output | SampleError] = []
+            for answer in answers:
+                try:
+                    label = parse_label(answer, labels)
+                except SampleError as exc:
+                    out.append(exc)
+                    continue
+                out.append(np.eye(len(labels), dtype=np.float32)[labels.index(label)])
+            return out
+
+        return call
+
+    def _label_prompts(self) -> dict[str, list[str]]:
+        image_template = option(self.card, "image_prompt", "a photo that feels {label}", str)
+        text_template = option(self.card, "text_prompt", "a {label} message", str)
+        return {
+            "image": [image_template.format(label=x) for x in self.labels],
+            "text": [text_template.format(label=x) for x in self.labels],
+        }
+
+    def _zero_shot_call(self, model: ImageTextEmbedder, prompts: dict[str, list[str]]) -> Any:
+        def unit(matrix: np.ndarray) -> np.ndarray:
+            matrix = np.asarray(matrix, dtype=np.float64)
+            return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+
+        cache: dict[str, np.ndarray] = {}
+
+        def call(batch: Batch) -> list[Output]:
+            if not cache:
+                cache["image"] = unit(model.embed_texts(prompts["image"]))
+                cache["text"] = unit(model.embed_texts(prompts["text"]))
+            image = unit(model.embed_images(batch.images)) @ cache["image"].T
+            text = unit(model.embed_texts(batch.texts)) @ cache["text"].T
+            # CLIP's logit scale of 100 turns cosine sums into sharp probabilities.
+            return list(_softmax(100.0 * (image + text)).astype(np.float32))
+
+        return call

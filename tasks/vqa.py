@@ -1,0 +1,101 @@
+"""Visual question answering, scored exactly as the official VQA evaluation does.
+
+A Generator answers from a prompt built from the question; a Classifier (e.g. ViLT's answer
+head) answers with its top label. Answer-type and question-type breakdowns come with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bench.capabilities import Classifier, Generator
+from bench.data.cards import DatasetCard
+from bench.metrics.vqa import vqa_metrics
+from bench.tasking import (
+    Batch,
+    DataOptions,
+    Executor,
+    Output,
+    TaskData,
+    TaskResult,
+    WorkItem,
+    sample_rows,
+)
+from modalbench_tasks.common import collect_errors, load_task_data, option, usable
+
+HEADLINE = ("accuracy",)
+
+
+@dataclass
+class VQATask:
+    """Answer each question about its image."""
+
+    card: DatasetCard
+
+    family = "vqa"
+
+    @property
+    def name(self) -> str:
+        """The registered task name (the card's)."""
+        return self.card.name
+
+    def accepts(self) -> tuple[type, ...]:
+        """A Generator (free-form answers) or a Classifier over an answer vocabulary."""
+        return (Generator, Classifier)
+
+    def load(self, options: DataOptions) -> TaskData:
+        """Read the card's split."""
+        return load_task_data(self.card, options)
+
+    def settings(self) -> dict[str, Any]:
+        """Prompt template and answer length (part of the prediction cache key)."""
+        return {
+            "prompt_template": option(self.card, "prompt_template", "{question}", str),
+            "max_new_tokens": option(self.card, "max_new_tokens", 8, int),
+        }
+
+    def _call(self, model: object, settings: dict[str, Any]) -> tuple[str, Any]:
+        if isinstance(model, Generator):
+            template: str = settings["prompt_template"]
+            max_new_tokens: int = settings["max_new_tokens"]
+
+            def generate(batch: Batch) -> list[Output]:
+                prompts = [template.format(question=q) for q in batch.texts]
+                return list(model.generate(batch.images, prompts, max_new_tokens=max_new_tokens))
+
+            return "answer", generate
+        assert isinstance(model, Classifier)
+        labels = list(model.labels())
+
+        def classify(batch: Batch) -> list[Output]:
+            scores = np.asarray(model.classify(batch.images, batch.texts))
+            return [labels[int(i)] for i in scores.argmax(axis=1)]
+
+        return "answer-head", classify
+
+    def evaluate(
+        self, model: object, data: TaskData, executor: Executor, *, seed: int
+    ) -> TaskResult:
+        """Answer every question and apply the official accuracy."""
+        settings = self.settings()
+        stage_name, call = self._call(model, settings)
+        items = [WorkItem(s.id, s.image, s.text) for s in data.samples if usable(s)]
+        stage = executor.map(stage_name, items, call, settings=settings, output_kind="text")
+        answers = {k: str(v) for k, v in stage.outputs.items()}
+        suite = vqa_metrics(
+            {s.id: list(s.references) for s in data.samples},
+            answers,
+            answer_types={s.id: s.meta.get("answer_type", "") for s in data.samples},
+            question_types={s.id: s.meta.get("question_type", "") for s in data.samples},
+        )
+        errors, records = collect_errors(data, {stage_name: stage.errors})
+        return TaskResult(
+            suite=suite,
+            rows=sample_rows(suite, {"question": dict(answers)}, errors),
+            errors=records,
+            headline=HEADLINE,
+            settings={**settings, "mode": stage_name},
+        )
