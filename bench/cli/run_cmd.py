@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,8 @@ def handle(args: argparse.Namespace) -> int:
         model_args=dict(args.model_arg),
     )
     records = run(args.tasks, args.models, config)
+    if int(os.environ.get("RANK", "0")) != 0:
+        return 0  # under torchrun, rank 0 reports for everyone
     print(render_table(records, fmt="md"))
     status = 0
     for record in records:

@@ -25,6 +25,14 @@ from bench.records.schema import (
 )
 from bench.runner.cache import PredictionCache, stable_key
 from bench.runner.device import resolve_device, resolve_dtype
+from bench.runner.distributed import (
+    Ranks,
+    all_gather_json,
+    all_gather_stage,
+    init_ranks,
+    rank_device,
+    shutdown,
+)
 from bench.runner.environment import hardware, library_versions
 from bench.runner.executor import ExecutorConfig, LoaderExecutor
 from bench.runner.loader import default_workers
@@ -58,12 +66,13 @@ def _record(
     job: Job,
     adapter: ModelAdapter,
     result: TaskResult,
-    meter: ThroughputMeter,
+    throughput: dict[str, Any],
     config: RunConfig,
     device: str,
     dtype: str,
     started_at: str,
     extra_details: dict[str, Any],
+    world_size: int,
 ) -> RunRecord:
     metrics = {}
     for i, metric in enumerate(result.suite.metrics):
@@ -102,7 +111,7 @@ def _record(
         details={**dict(result.suite.details), **extra_details},
         n_failed=len(failed_ids),
         errors=[ErrorEntry(e.sample_id, e.stage, e.reason) for e in result.errors],
-        throughput=Throughput(**meter.summary(len(data.samples))),  # type: ignore[arg-type]
+        throughput=Throughput(**throughput),
         config={
             "batch_size": config.batch_size,
             "device": device,
@@ -114,6 +123,7 @@ def _record(
             "bootstrap_resamples": config.bootstrap,
             "max_failures": config.max_failures,
             "trust_remote_code": config.trust_remote_code,
+            "world_size": world_size,
         },
         hardware=hardware(device),
         versions=library_versions(),
@@ -132,8 +142,9 @@ def evaluate_job(
     device: str,
     dtype: str,
     cache: PredictionCache | None,
-) -> tuple[RunRecord, Path]:
-    """Evaluate one loaded model on one loaded task and write its run folder."""
+    ranks: Ranks,
+) -> tuple[RunRecord, Path | None]:
+    """Evaluate one loaded model on one loaded task; rank 0 writes its run folder."""
     started_at = _now()
     task = job.task
     num_workers = default_workers() if config.num_workers is None else config.num_workers
@@ -143,12 +154,19 @@ def evaluate_job(
     )
     executor = LoaderExecutor(
         adapter,
-        ExecutorConfig(config.batch_size, device, dtype, num_workers, config.progress),
+        ExecutorConfig(
+            config.batch_size, device, dtype, num_workers, config.progress and ranks.is_main
+        ),
         meter,
         cache=cache,
         namespace=namespace,
+        shard=(ranks.rank, ranks.world),
+        gather=(lambda r: all_gather_stage(r, device)) if ranks.world > 1 else None,
     )
     result = task.evaluate(adapter, data, executor, seed=config.seed)
+    rank_timings = None
+    if ranks.world > 1:
+        rank_timings = all_gather_json(meter.rank_timing(), device)
     extra: dict[str, Any] = {}
     if executor.oom_events:
         extra["oom_backoff"] = executor.oom_events
@@ -160,13 +178,16 @@ def evaluate_job(
         job=job,
         adapter=adapter,
         result=result,
-        meter=meter,
+        throughput=meter.summary(len(data.samples), rank_timings),  # type: ignore[arg-type]
         config=replace(config, num_workers=num_workers),
         device=device,
         dtype=dtype,
         started_at=started_at,
         extra_details=extra,
+        world_size=ranks.world,
     )
+    if not ranks.is_main:
+        return record, None
     folder = config.out / slug(task.name) / slug(job.model.spec.text) / run_id
     write_run(folder, record, result.rows)
     return record, folder
@@ -195,6 +216,8 @@ def run(
     for note in notes:
         log.info(note)
     device = resolve_device(config.device)
+    ranks = init_ranks(device)
+    device = rank_device(device, ranks)
     dtype = resolve_dtype(config.dtype, device)
     cache = PredictionCache(cache_dir() / "predictions.sqlite") if config.use_cache else None
     data_cache: dict[str, TaskData] = {}
@@ -221,13 +244,16 @@ def run(
                     device=device,
                     dtype=dtype,
                     cache=cache,
+                    ranks=ranks,
                 )
-                log.info("wrote %s", folder)
+                if folder is not None:
+                    log.info("wrote %s", folder)
                 records.append(record)
             del adapter
     finally:
         if cache is not None:
             cache.close()
+        shutdown()
     if not records:
         raise UsageError("nothing was evaluated")
     return records

@@ -180,7 +180,7 @@ class LoaderExecutor:
             try:
                 values = self._timed_call(chunk, call)
             except Exception as exc:
-                if _is_oom(exc) and self.batch_size > 1 and self.config.device.startswith("cuda"):
+                if _is_oom(exc) and self.batch_size > 1:
                     self._back_off(exc)
                     continue
                 values = self._isolate(chunk, call, exc)
@@ -193,7 +193,8 @@ class LoaderExecutor:
         return outputs, errors
 
     def _back_off(self, exc: BaseException) -> None:
-        torch.cuda.empty_cache()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
         new_size = max(1, self.batch_size // 2)
         self.oom_events.append({"from": self.batch_size, "to": new_size, "error": str(exc)[:200]})
         log.warning("out of memory at batch size %d; continuing with %d", self.batch_size, new_size)

@@ -1,0 +1,80 @@
+"""``torchrun --nproc-per-node 2`` on CPU (gloo) gives the single-process predictions."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.records.io import find_runs, read_record, read_rows
+from bench.runner.distributed import decode_stage, encode_stage
+from bench.tasking import StageResult
+
+
+def test_stage_encoding_round_trips_text_and_vectors() -> None:
+    result = StageResult(
+        outputs={"a": "a red circle", "b": np.array([0.5, -1.25, 3e-8], dtype=np.float32)},
+        errors={"c": "empty generation"},
+    )
+    back = decode_stage(encode_stage(result))
+    assert back.outputs["a"] == "a red circle"
+    np.testing.assert_array_equal(back.outputs["b"], result.outputs["b"])
+    assert back.errors == {"c": "empty generation"}
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> None:
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_two_ranks_match_one_process(toy_plugin: dict[str, str], tmp_path: Path) -> None:
+    torchrun = shutil.which("torchrun", path=os.path.dirname(sys.executable))
+    assert torchrun, "torchrun is installed with torch"
+    env = {**toy_plugin, "OMP_NUM_THREADS": "1"}
+    args = [
+        "run",
+        "--task",
+        "toy-colour",
+        "--model",
+        "toy:mean-colour",
+        "--batch-size",
+        "4",
+        "--quiet",
+        "--no-cache",
+        "--num-workers",
+        "0",
+    ]
+    single, multi = tmp_path / "single", tmp_path / "multi"
+    _run([sys.executable, "-m", "bench.cli.main", *args, "--out", str(single)], env)
+    _run(
+        [
+            torchrun,
+            "--nproc-per-node",
+            "2",
+            "--master-port",
+            "29517",
+            "-m",
+            "bench.cli.main",
+            *args,
+            "--out",
+            str(multi),
+        ],
+        env,
+    )
+    (one,) = find_runs(single)
+    (two,) = find_runs(multi)  # only rank 0 wrote a record
+    rows_one = sorted(read_rows(one), key=lambda r: r["id"])
+    rows_two = sorted(read_rows(two), key=lambda r: r["id"])
+    assert rows_one == rows_two
+    a, b = read_record(one), read_record(two)
+    assert a.metrics == b.metrics
+    assert b.config["world_size"] == 2 and a.config["world_size"] == 1
+    assert b.throughput.computed_items == 30  # both shards counted once
+    assert json.dumps(a.task.fingerprint) == json.dumps(b.task.fingerprint)

@@ -1,0 +1,38 @@
+"""Packaging: every package folder is installed, and tasks/ never installs as ``tasks``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.toml_compat import toml_reader
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pyproject() -> dict:  # type: ignore[type-arg]
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        return toml_reader.load(handle)
+
+
+def test_every_package_folder_is_listed() -> None:
+    listed = set(_pyproject()["tool"]["setuptools"]["packages"])
+    on_disk = {
+        ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "bench").rglob("__init__.py")
+    }
+    on_disk |= {
+        "modalbench_tasks" + "".join("." + x for x in p.parent.relative_to(ROOT / "tasks").parts)
+        for p in (ROOT / "tasks").rglob("__init__.py")
+    }
+    assert on_disk <= listed, f"add to pyproject packages: {sorted(on_disk - listed)}"
+    assert "tasks" not in listed
+
+
+def test_tasks_folder_is_mapped_to_a_unique_import_name() -> None:
+    mapping = _pyproject()["tool"]["setuptools"]["package-dir"]
+    assert mapping["modalbench_tasks"] == "tasks"
+
+
+def test_console_script_and_entry_point_groups() -> None:
+    project = _pyproject()["project"]
+    assert project["scripts"]["modalbench"] == "bench.cli.main:main"
+    assert set(project["entry-points"]) == {"modalbench.tasks", "modalbench.models"}
