@@ -36,11 +36,16 @@ class Aggregator:
         id: stable registry key stored in RunRecords (``"mean"``, ``"bleu-4"``...).
         fn: summed stats ``[..., k] -> [...]`` when ``summable``, else rows ``[m, k] -> scalar``.
         summable: whether ``fn`` takes column sums (enables the vectorised bootstrap).
+        resample: optional vectorised bootstrap for a non-summable aggregator:
+            ``(stats[n, k], counts[B, n]) -> values[B]`` (the value of each resample, where
+            row ``i`` is taken ``counts[b, i]`` times). Without it the rows are repeated and
+            ``fn`` is called once per resample.
     """
 
     id: str
     fn: Callable[[FloatArray], FloatArray]
     summable: bool = True
+    resample: Callable[[FloatArray, FloatArray], FloatArray] | None = None
 
 
 AGGREGATORS: dict[str, Aggregator] = {}
@@ -102,6 +107,8 @@ class MetricStats:
         """Metric values under bootstrap resamples given as multiplicity ``counts[B, n]``."""
         if self.aggregator.summable:
             return np.asarray(self.aggregator.fn(counts @ self.stats), dtype=np.float64)
+        if self.aggregator.resample is not None:
+            return np.asarray(self.aggregator.resample(self.stats, counts), dtype=np.float64)
         out = np.empty(counts.shape[0], dtype=np.float64)
         for b, row in enumerate(counts):
             idx = np.repeat(np.arange(row.shape[0]), row.astype(np.int64))
@@ -151,14 +158,25 @@ def bootstrap_counts(n: int, resamples: int, seed: int) -> FloatArray:
 
 
 def with_confidence(
-    metric: MetricStats, *, resamples: int = 1000, seed: int = 0, level: float = 0.95
+    metric: MetricStats,
+    *,
+    resamples: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+    counts: FloatArray | None = None,
 ) -> MetricValue:
-    """The metric value plus a percentile bootstrap CI over samples (seeded)."""
+    """The metric value plus a percentile bootstrap CI over samples (seeded).
+
+    ``counts`` may pass precomputed :func:`bootstrap_counts` (shared by the metrics of one
+    unit, which also makes their resamples paired); it overrides ``resamples``/``seed``.
+    """
     value = metric.value()
     n = metric.stats.shape[0]
-    if n < 2 or resamples <= 0:
+    if n < 2 or (resamples <= 0 and counts is None):
         return MetricValue(value, None, None, metric.higher_is_better)
-    draws = metric.resampled(bootstrap_counts(n, resamples, seed))
+    if counts is None:
+        counts = bootstrap_counts(n, resamples, seed)
+    draws = metric.resampled(counts)
     draws = draws[np.isfinite(draws)]
     if draws.size == 0:
         return MetricValue(value, None, None, metric.higher_is_better)

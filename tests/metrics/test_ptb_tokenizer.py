@@ -1,0 +1,94 @@
+"""The pure-Python PTB tokenizer gives the Java tokenizer's tokens (pycocoevalcap's form)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from metric_corpora import fuzz_sentence, sentence_corpus, varied_sentences
+
+from bench.metrics.java_tools import java_ptb_tokenize
+from bench.metrics.ptb_tokenizer import ptb_tokenize, ptb_tokenize_slow
+
+# (caption, tokens as pycocoevalcap returns them) -- checked against the jar below too
+HAND_CASES = [
+    ("A man's dog isn't \"great\" (really).", "a man 's dog is n't great -lrb- really -rrb-"),
+    (
+        "I'm gonna see Mr. Smith at 3:30 p.m. in the U.S.",
+        "i 'm gon na see mr. smith at 3:30 p.m. in the u.s.",
+    ),
+    ("The dog cannot run; it's 3.5 miles--far!", "the dog can not run it 's 3.5 miles far"),
+    ("Wait... what?! Really?? No!!! Ok.", "wait what ?! really ?? no !!! ok"),
+    ("a - b -- c --- d ---- e ----- f", "a b c d e ----- f"),
+    ("x [a] {b} *star* a=b", "x -lsb- a -rsb- -lcb- b -rcb- * star * a = b"),
+    ("$5.00 £3 €4 50% #1 ½", "$ 5.00 # 3 $ 4 50 % # 1 1/2"),
+    ("it’s “curly” – en — em …", "it 's curly en em"),
+    ("'Tis y'all o'clock rock'n'roll cont'd.", "'t is y' all o'clock rock 'n' roll cont'd."),
+    ("Etc. The Inc. Jan. 5", "etc. the inc. jan. 5"),
+    ("5 7/8 and 555 123 4567", "5\u00a07/8 and 555\u00a0123\u00a04567"),
+    ("emoji 😀 here", "emoji here"),
+    ("", ""),
+    ("   ", ""),
+]
+
+
+@pytest.mark.parametrize(("caption", "expected"), HAND_CASES)
+def test_hand_cases(caption: str, expected: str) -> None:
+    assert ptb_tokenize([caption]) == [expected]
+    assert ptb_tokenize_slow([caption]) == [expected]
+
+
+def test_hand_cases_match_the_jar(java: str) -> None:
+    captions = [c for c, _ in HAND_CASES]
+    assert java_ptb_tokenize(captions) == [e for _, e in HAND_CASES]
+
+
+def test_shortcuts_never_change_the_result() -> None:
+    rng = random.Random(11)
+    lines = sentence_corpus(3000, seed=11) + [fuzz_sentence(rng) for _ in range(2000)]
+    assert ptb_tokenize(lines) == ptb_tokenize_slow(lines)
+
+
+def test_last_caption_sees_end_of_input_like_the_jar(java: str) -> None:
+    # at the end of input "'VE" is a left quote then a word, not the suffix 've
+    captions = ["x 'VE", "it's", "Jr."]
+    for i in range(len(captions)):
+        batch = captions[: i + 1]
+        assert ptb_tokenize(batch) == java_ptb_tokenize(batch)
+
+
+def test_line_breaks_inside_a_caption_do_not_shift_later_captions(java: str) -> None:
+    captions = ["one\rtwo", "three\u2028four", "five\nsix", "seven"]
+    expected = ["one two", "three four", "five six", "seven"]
+    assert ptb_tokenize(captions) == expected
+    assert java_ptb_tokenize(captions) == expected
+
+
+@pytest.mark.slow
+def test_matches_the_java_tokenizer_on_10000_varied_sentences(java: str) -> None:
+    sentences = varied_sentences(10_000, seed=2024)
+    python_tokens = ptb_tokenize(sentences)
+    java_tokens = java_ptb_tokenize(sentences)
+    mismatches = [
+        (s, j, p) for s, j, p in zip(sentences, java_tokens, python_tokens, strict=True) if j != p
+    ]
+    assert mismatches == []
+
+
+@pytest.mark.slow
+def test_matches_pycocoevalcaps_own_wrapper(java: str) -> None:
+    from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
+
+    sentences = varied_sentences(1500, seed=7)
+    captions = {f"i{n}": [{"caption": s}] for n, s in enumerate(sentences)}
+    theirs = PTBTokenizer().tokenize(captions)
+    ours = ptb_tokenize(sentences)
+    assert [theirs[f"i{n}"][0] for n in range(len(sentences))] == ours
+
+
+def test_shortcuts_agree_at_the_end_of_input() -> None:
+    rng = random.Random(5)
+    lines = sentence_corpus(150, seed=5) + [fuzz_sentence(rng) for _ in range(150)]
+    lines += ["x 'VE", "THEY'RE", "it's", "don't", "cont'd.", "a.", "Inc."]
+    for line in lines:
+        assert ptb_tokenize([line]) == ptb_tokenize_slow([line]), line
