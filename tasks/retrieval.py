@@ -109,14 +109,16 @@ class RetrievalTask:
         dim = _dimension(images.outputs, texts.outputs)
         image_emb, failed_images = _stack(images.outputs, image_ids, dim)
         text_emb, failed_texts = _stack(texts.outputs, text_ids, dim)
-        suite = retrieval_metrics_from_embeddings(
-            _normalise(text_emb),
-            _normalise(image_emb),
-            text_to_image,
-            text_ids=text_ids,
-            image_ids=image_ids,
-            failed_texts=failed_texts,
-            failed_images=failed_images,
+        suite = (
+            retrieval_metrics_from_embeddings(
+                _normalise(text_emb),
+                _normalise(image_emb),
+                text_to_image,
+                failed_texts=np.flatnonzero(failed_texts).tolist(),
+                failed_images=np.flatnonzero(failed_images).tolist(),
+            )
+            .with_ids("text", text_ids)
+            .with_ids("image", image_ids)
         )
         errors, records = collect_errors(
             data, {"image-embedding": images.errors, "text-embedding": texts.errors}

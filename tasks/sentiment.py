@@ -144,15 +144,14 @@ class SentimentTask:
         positive_scores = None
         if len(labels) == 2:
             positive_scores = [
-                float(probabilities[i][1]) if i in probabilities else float("nan") for i in ids
+                float(probabilities[i][1]) if i in probabilities else None for i in ids
             ]
         suite = classification_metrics(
             [str(s.label) for s in data.samples],
             [predicted.get(i) for i in ids],
             labels,
             positive_scores=positive_scores,
-            ids=ids,
-        )
+        ).with_ids("example", ids)
         errors, records = collect_errors(data, {stage_name: stage.errors})
         return TaskResult(
             suite=suite,

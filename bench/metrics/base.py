@@ -18,8 +18,8 @@ paired bootstrap of ``modalbench compare``, without re-running the task.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -130,6 +130,12 @@ class MetricSuite:
     ids: Mapping[str, tuple[str, ...]]
     metrics: tuple[MetricStats, ...]
     details: Mapping[str, Any]
+
+    def with_ids(self, unit: str, ids: Sequence[str]) -> MetricSuite:
+        """A copy whose ``unit`` rows are named by ``ids`` (same length, same order)."""
+        if len(ids) != len(self.ids[unit]):
+            raise ValueError(f"{len(ids)} ids for {len(self.ids[unit])} '{unit}' rows")
+        return replace(self, ids={**self.ids, unit: tuple(ids)})
 
     def by_name(self, name: str) -> MetricStats:
         """The metric called ``name``; KeyError if absent."""
