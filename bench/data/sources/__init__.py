@@ -21,6 +21,15 @@ SourceReader = Callable[[SourceSpec, str, "Path | None"], list[Sample]]
 #: kind -> "module:function". Imported only when a card of that kind is read.
 READERS: dict[str, str] = {
     "shapes": "bench.data.sources.shapes:read_shapes",
+    "karpathy": "bench.data.sources.captions:read_karpathy",
+    "coco-captions": "bench.data.sources.captions:read_coco_captions",
+    "vqa-official": "bench.data.sources.vqa:read_vqa_official",
+    "textvqa": "bench.data.sources.vqa:read_textvqa",
+    "mvsa": "bench.data.sources.sentiment:read_mvsa",
+    "tombert-tsv": "bench.data.sources.sentiment:read_tombert_tsv",
+    "hateful-memes": "bench.data.sources.sentiment:read_hateful_memes",
+    "hf-datasets": "bench.data.sources.hub:read_hf_datasets",
+    "hf-snapshot": "bench.data.sources.hub:read_hf_snapshot",
 }
 
 
@@ -40,12 +49,18 @@ def get_reader(kind: str, card: DatasetCard) -> SourceReader:
 
 
 def choose_source(card: DatasetCard, data_dir: Path | None) -> SourceSpec:
-    """The source a run uses: ``local`` with ``--data-dir``, else ``hub``, else ``builtin``."""
+    """The source a run uses: ``local`` with ``--data-dir``, else ``builtin``, else ``hub``.
+
+    A card with no local layout ignores ``--data-dir`` (which may be meant for the other
+    tasks of the same run) and uses its generator or hub copy.
+    """
     if data_dir is not None:
         if "local" in card.sources:
             return card.sources["local"]
         if "builtin" in card.sources:
             return card.sources["builtin"]
+        if "hub" in card.sources:
+            return card.sources["hub"]
         raise UsageError(f"{card.name}: this dataset has no local layout; drop --data-dir")
     for role in ("builtin", "hub"):
         if role in card.sources:
