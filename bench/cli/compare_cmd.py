@@ -1,0 +1,71 @@
+"""``modalbench compare``: the regression gate between a baseline and a candidate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from exc
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``compare``."""
+    from bench.report.compare import DEFAULT_RESAMPLES
+
+    p = subparsers.add_parser(
+        "compare",
+        help="regression gate: compare two runs or results folders",
+        description=(
+            "Match the runs of CANDIDATE to those of BASELINE by task (and dataset "
+            "fingerprint), test every metric with a paired bootstrap, and exit 1 when a "
+            "headline metric regressed significantly by more than --max-drop."
+        ),
+    )
+    p.add_argument("baseline", type=Path, metavar="BASELINE", help="run folder or results folder")
+    p.add_argument("candidate", type=Path, metavar="CANDIDATE", help="run folder or results folder")
+    p.add_argument(
+        "--alpha", type=_number, default=0.05, metavar="A", help="significance level (0.05)"
+    )
+    p.add_argument(
+        "--max-drop",
+        type=_number,
+        default=0.0,
+        metavar="X",
+        help="largest tolerated significant drop, in metric units (0.01 = 1 point of accuracy)",
+    )
+    p.add_argument(
+        "--resamples",
+        type=int,
+        default=DEFAULT_RESAMPLES,
+        metavar="B",
+        help=f"paired bootstrap resamples ({DEFAULT_RESAMPLES})",
+    )
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seeds the resamples (0)")
+    p.add_argument("--format", choices=["md", "json"], default="md", help="report format (md)")
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Print the report; the exit code is the gate's answer (0 pass, 1 regression)."""
+    from bench.report.compare import compare
+
+    report = compare(
+        args.baseline,
+        args.candidate,
+        alpha=args.alpha,
+        max_drop=args.max_drop,
+        resamples=args.resamples,
+        seed=args.seed,
+    )
+    if args.format == "json":
+        print(json.dumps(report.to_json(), indent=2, allow_nan=False))
+    else:
+        print(report.to_markdown())
+    return report.exit_code

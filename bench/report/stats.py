@@ -1,0 +1,148 @@
+"""Per-sample stats of a finished run, rebuilt as :class:`MetricStats` from its JSONL.
+
+A RunRecord names each metric's aggregator and unit; ``samples.jsonl`` holds each sample's
+stats row. Together they re-create the metric exactly, which is what lets ``compare``
+bootstrap two runs on the same resamples without re-running either model.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from bench.errors import UsageError
+from bench.metrics.base import AGGREGATORS, Aggregator, MetricStats
+from bench.records.io import SAMPLES_FILE, read_rows
+from bench.records.schema import MetricEntry
+from bench.report.runs import Run
+
+#: Metric modules whose aggregators RunRecords of the built-in families refer to.
+METRIC_MODULES = (
+    "bench.metrics.captioning",
+    "bench.metrics.vqa",
+    "bench.metrics.retrieval",
+    "bench.metrics.sentiment",
+)
+
+
+@cache
+def register_builtin_aggregators() -> None:
+    """Import the built-in metric modules so their aggregators are registered (once)."""
+    for name in METRIC_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # a missing dependency inside the module is a real error
+                raise
+
+
+def aggregator_for(entry: MetricEntry) -> Aggregator | None:
+    """The registered aggregator a metric entry names, or None if none is installed."""
+    register_builtin_aggregators()
+    return AGGREGATORS.get(entry.aggregator)
+
+
+@dataclass(frozen=True)
+class UnitRows:
+    """A run's stats rows of one unit: sample ids in file order and, per metric, a matrix."""
+
+    ids: tuple[str, ...]
+    stats: dict[str, np.ndarray]
+
+
+def _matrix(rows: list[list[float]], name: str, path: object) -> np.ndarray:
+    if not rows:
+        return np.zeros((0, 0), dtype=np.float64)
+    try:
+        return np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"{path}: stats of metric {name!r} are not rows of numbers") from exc
+
+
+def read_unit_rows(run: Run, wanted: dict[str, list[str]]) -> dict[str, UnitRows]:
+    """Per unit of ``wanted``, the rows of ``run``'s JSONL with the stats of its metrics.
+
+    Args:
+        run: the run whose ``samples.jsonl`` is read (once).
+        wanted: unit -> metric names whose stats rows to collect.
+
+    Raises:
+        UsageError: a row of a wanted unit lacks one of the metrics, or repeats a sample id.
+    """
+    path = run.folder / SAMPLES_FILE
+    ids: dict[str, list[str]] = {unit: [] for unit in wanted}
+    seen: dict[str, set[str]] = {unit: set() for unit in wanted}
+    columns: dict[str, dict[str, list[list[float]]]] = {
+        unit: {name: [] for name in names} for unit, names in wanted.items()
+    }
+    for row in read_rows(run.folder):
+        unit = row["unit"]
+        if unit not in wanted:
+            continue
+        sample_id = str(row["id"])
+        if sample_id in seen[unit]:
+            raise UsageError(f"{path}: sample id {sample_id!r} appears twice for unit {unit!r}")
+        seen[unit].add(sample_id)
+        ids[unit].append(sample_id)
+        stats = row["stats"]
+        for name, column in columns[unit].items():
+            values = stats.get(name) if isinstance(stats, dict) else None
+            if not isinstance(values, list):
+                raise UsageError(f"{path}: sample {sample_id!r} has no stats for metric {name!r}")
+            column.append(values)
+    return {
+        unit: UnitRows(
+            tuple(ids[unit]),
+            {name: _matrix(rows, name, path) for name, rows in columns[unit].items()},
+        )
+        for unit in wanted
+    }
+
+
+def align(baseline: UnitRows, candidate: UnitRows, *, unit: str, where: str) -> UnitRows:
+    """``candidate``'s rows reordered to ``baseline``'s sample order.
+
+    Raises:
+        UsageError: the two runs did not score the same samples.
+    """
+    if baseline.ids == candidate.ids:
+        return candidate
+    position = {sample_id: i for i, sample_id in enumerate(candidate.ids)}
+    missing = [i for i in baseline.ids if i not in position]
+    extra = len(candidate.ids) - (len(baseline.ids) - len(missing))
+    if missing or extra:
+        example = missing[0] if missing else next(i for i in candidate.ids if i not in baseline.ids)
+        raise UsageError(
+            f"{where}: the runs scored different {unit} samples ({len(missing)} only in the "
+            f"baseline, {extra} only in the candidate, e.g. {example!r})"
+        )
+    order = np.asarray([position[i] for i in baseline.ids], dtype=np.int64)
+    return UnitRows(baseline.ids, {k: v[order] for k, v in candidate.stats.items()})
+
+
+def metric_stats(
+    name: str, entry: MetricEntry, aggregator: Aggregator, rows: UnitRows
+) -> MetricStats:
+    """A :class:`MetricStats` rebuilt from a record entry and its unit's rows."""
+    return MetricStats(
+        name=name,
+        higher_is_better=entry.higher_is_better,
+        stats=rows.stats[name],
+        aggregator=aggregator,
+        unit=entry.unit,
+    )
+
+
+def check_reproduces(stats: MetricStats, entry: MetricEntry, run: Run) -> None:
+    """Refuse a run whose JSONL does not re-aggregate to the value in its record."""
+    if entry.value is None:
+        return
+    value = stats.value()
+    if not np.isclose(value, entry.value, rtol=1e-6, atol=1e-9):
+        raise UsageError(
+            f"{run.folder / SAMPLES_FILE}: the stats of {stats.name!r} aggregate to {value!r} "
+            f"but the record says {entry.value!r} (the files do not belong together)"
+        )
