@@ -174,4 +174,8 @@ def load_card(path: Path) -> DatasetCard:
         raise UsageError(f"{path}: cannot read dataset card ({exc.strerror})") from exc
     except toml_reader.TOMLDecodeError as exc:
         raise UsageError(f"{path}: malformed TOML ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+    except RecursionError as exc:
+        raise UsageError(f"{path}: malformed TOML (nested too deeply)") from exc
     return parse_card(data, path)

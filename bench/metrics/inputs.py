@@ -39,12 +39,16 @@ def load_json(source: Source, default_name: str) -> Loaded:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
         try:
             return Loaded(str(path), json.loads(text))
         except json.JSONDecodeError as exc:
             raise UsageError(
                 f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
             ) from exc
+        except RecursionError as exc:
+            raise UsageError(f"{path}: invalid JSON: nested too deeply") from exc
     return Loaded(default_name, source)
 
 
@@ -121,9 +125,13 @@ def load_score_matrix(source: Source) -> tuple[str, npt.NDArray[np.float64]]:
     if isinstance(source, (str, Path)):
         path = Path(source)
         try:
-            matrix = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as exc:
+            loaded = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError) as exc:
             raise UsageError(f"{path}: not a readable .npy array ({exc})") from exc
+        if not isinstance(loaded, np.ndarray):  # an .npz archive
+            loaded.close()
+            raise UsageError(f"{path}: expected a single .npy array, got an .npz archive")
+        matrix = loaded
         name = str(path)
     else:
         name, matrix = "<predictions>", np.asarray(source)

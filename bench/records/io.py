@@ -75,7 +75,11 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def write_run(folder: Path, record: RunRecord, rows: Iterable[SampleRow]) -> Path:
     """Write a run folder (JSONL first, the record last); returns the record path."""
-    lines = (json.dumps(_finite(asdict(row)), ensure_ascii=False) for row in rows)
+    # A shallow dict per row: dataclasses.asdict deep-copies every stats list (slow).
+    lines = (
+        json.dumps(_finite({f.name: getattr(row, f.name) for f in fields(row)}), ensure_ascii=False)
+        for row in rows
+    )
     atomic_write_text(folder / SAMPLES_FILE, "".join(line + "\n" for line in lines))
     record_path = folder / RECORD_FILE
     atomic_write_text(record_path, json.dumps(_finite(record.to_json()), indent=2) + "\n")
@@ -158,6 +162,8 @@ def read_record(path: Path) -> RunRecord:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}: malformed JSON at line {exc.lineno} ({exc.msg})") from exc
+    except RecursionError as exc:
+        raise UsageError(f"{path}: malformed JSON (nested too deeply)") from exc
     return record_from_json(data, path)
 
 
@@ -169,14 +175,18 @@ def read_rows(folder: Path) -> Iterator[dict[str, Any]]:
     except OSError as exc:
         raise UsageError(f"{path}: cannot read per-sample records ({exc.strerror})") from exc
     with handle:
-        for number, line in enumerate(handle, start=1):
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UsageError(f"{path}: line {number}: malformed JSON ({exc.msg})") from exc
-            if not isinstance(row, dict) or not {"unit", "id", "stats"} <= row.keys():
-                raise UsageError(f"{path}: line {number}: expected unit, id and stats fields")
-            yield row
+        try:
+            for number, line in enumerate(handle, start=1):
+                try:
+                    row = json.loads(line)
+                except (json.JSONDecodeError, RecursionError) as exc:
+                    reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "too deep"
+                    raise UsageError(f"{path}: line {number}: malformed JSON ({reason})") from exc
+                if not isinstance(row, dict) or not {"unit", "id", "stats"} <= row.keys():
+                    raise UsageError(f"{path}: line {number}: expected unit, id and stats fields")
+                yield row
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{path}: not UTF-8 text ({exc.reason})") from exc
 
 
 def find_runs(root: Path) -> list[Path]:

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bench.adapters.base import LoadOptions, ModelAdapter, ModelSpec
 from bench.capabilities import capabilities_of, capability_name
 from bench.errors import UsageError
-from bench.metrics.base import with_confidence
+from bench.metrics.base import FloatArray, MetricSuite, bootstrap_counts, with_confidence
 from bench.paths import cache_dir
 from bench.records.io import new_run_id, slug, write_run
 from bench.records.schema import (
@@ -34,7 +34,7 @@ from bench.runner.distributed import (
     shutdown,
 )
 from bench.runner.environment import hardware, library_versions
-from bench.runner.executor import ExecutorConfig, LoaderExecutor
+from bench.runner.executor import TEXT_BATCH_FACTOR, ExecutorConfig, LoaderExecutor
 from bench.runner.loader import default_workers
 from bench.runner.plan import Job, RunConfig, plan_jobs
 from bench.runner.throughput import ThroughputMeter
@@ -58,6 +58,58 @@ def _specs(models: Sequence[str | ModelSpec] | None, config: RunConfig) -> list[
     ]
 
 
+def owner(unit_id: str, sample_ids: set[str]) -> str:
+    """The sample a unit id belongs to: itself, or ``S`` for a unit ``S#k`` of sample ``S``.
+
+    Retrieval evaluates each caption of an image as its own unit (``<image id>#<k>``);
+    a failed caption makes its sample failed, counted once however many captions failed.
+    """
+    if unit_id in sample_ids:
+        return unit_id
+    head, sep, _ = unit_id.rpartition("#")
+    return head if sep and head in sample_ids else unit_id
+
+
+def metric_entries(suite: MetricSuite, *, resamples: int, seed: int) -> dict[str, MetricEntry]:
+    """Each metric's value and bootstrap 95% CI.
+
+    The metrics of one unit share their resamples (drawn once per unit, seeded): the CIs
+    are paired, and drawing is paid once per unit rather than once per metric.
+    """
+    counts: dict[str, FloatArray] = {}
+    entries: dict[str, MetricEntry] = {}
+    for metric in suite.metrics:
+        n = metric.stats.shape[0]
+        if resamples > 0 and n >= 2 and metric.unit not in counts:
+            counts[metric.unit] = bootstrap_counts(n, resamples, seed + len(counts))
+        value = with_confidence(metric, resamples=resamples, counts=counts.get(metric.unit))
+        entries[metric.name] = MetricEntry(
+            value=value.value,
+            ci_low=value.ci_low,
+            ci_high=value.ci_high,
+            higher_is_better=value.higher_is_better,
+            aggregator=metric.aggregator.id,
+            unit=metric.unit,
+        )
+    return entries
+
+
+def cache_namespace(
+    adapter: ModelAdapter, task: str, data_fingerprint: str, seed: int, device: str, dtype: str
+) -> str:
+    """The prediction-cache namespace: everything outside the stage that changes an output.
+
+    Model fingerprint and settings, task, dataset fingerprint, seed (fitted heads), the
+    device kind (CPU and CUDA kernels differ in the last bits) and the autocast dtype.
+    The batch size is left out on purpose: an OOM back-off or a resumed run with another
+    batch size keeps its cache.
+    """
+    device_kind = "cuda" if device.startswith("cuda") else device
+    return stable_key(
+        adapter.fingerprint(), adapter.settings(), task, data_fingerprint, seed, device_kind, dtype
+    )
+
+
 def _record(
     *,
     run_id: str,
@@ -74,18 +126,9 @@ def _record(
     extra_details: dict[str, Any],
     world_size: int,
 ) -> RunRecord:
-    metrics = {}
-    for i, metric in enumerate(result.suite.metrics):
-        value = with_confidence(metric, resamples=config.bootstrap, seed=config.seed + i)
-        metrics[metric.name] = MetricEntry(
-            value=value.value,
-            ci_low=value.ci_low,
-            ci_high=value.ci_high,
-            higher_is_better=value.higher_is_better,
-            aggregator=metric.aggregator.id,
-            unit=metric.unit,
-        )
-    failed_ids = {e.sample_id for e in result.errors}
+    metrics = metric_entries(result.suite, resamples=config.bootstrap, seed=config.seed)
+    sample_ids = {s.id for s in data.samples}
+    failed_ids = {owner(e.sample_id, sample_ids) for e in result.errors}
     return RunRecord(
         run_id=run_id,
         task=TaskSection(
@@ -114,6 +157,7 @@ def _record(
         throughput=Throughput(**throughput),
         config={
             "batch_size": config.batch_size,
+            "text_batch_size": config.batch_size * TEXT_BATCH_FACTOR,
             "device": device,
             "dtype": dtype,
             "limit": config.limit,
@@ -149,9 +193,7 @@ def evaluate_job(
     task = job.task
     num_workers = default_workers() if config.num_workers is None else config.num_workers
     meter = ThroughputMeter(device=device, batch_size=config.batch_size)
-    namespace = stable_key(
-        adapter.fingerprint(), adapter.settings(), task.name, data.fingerprint, config.seed
-    )
+    namespace = cache_namespace(adapter, task.name, data.fingerprint, config.seed, device, dtype)
     executor = LoaderExecutor(
         adapter,
         ExecutorConfig(
@@ -164,10 +206,16 @@ def evaluate_job(
         gather=(lambda r: all_gather_stage(r, device)) if ranks.world > 1 else None,
     )
     result = task.evaluate(adapter, data, executor, seed=config.seed)
-    rank_timings = None
+    rank_timings: list[dict[str, Any]] | None = None
     if ranks.world > 1:
-        rank_timings = all_gather_json(meter.rank_timing(), device)
-    extra: dict[str, Any] = {}
+        rank_timings = [
+            cast(dict[str, Any], t) for t in all_gather_json(meter.rank_timing(), device)
+        ]
+    extra: dict[str, Any] = {
+        "throughput_by_stage": {
+            name: rate.to_json() for name, rate in meter.stage_rates(rank_timings).items()
+        }
+    }
     if executor.oom_events:
         extra["oom_backoff"] = executor.oom_events
     run_id = new_run_id()
@@ -178,7 +226,7 @@ def evaluate_job(
         job=job,
         adapter=adapter,
         result=result,
-        throughput=meter.summary(len(data.samples), rank_timings),  # type: ignore[arg-type]
+        throughput=meter.summary(len(data.samples), rank_timings),
         config=replace(config, num_workers=num_workers),
         device=device,
         dtype=dtype,

@@ -1,17 +1,17 @@
 """Sharding model calls across ``torchrun`` ranks and gathering the outputs.
 
 Under ``torchrun`` (``WORLD_SIZE`` > 1) every rank loads the model and the data, computes
-the outputs of its shard of each stage (items ``rank::world``), and all ranks then exchange
-their outputs so each continues the task with the complete predictions; metrics are thus
-identical to a single-process run, and only rank 0 writes records. Outputs travel as
-JSON with base64 float32 vectors in a uint8 tensor (no pickle).
+the outputs of its shard of each stage (a contiguous block of the items), and all ranks
+then exchange their outputs so each continues the task with the complete predictions;
+metrics are thus identical to a single-process run, and only rank 0 writes records.
+Outputs travel as a JSON header plus raw float32 bytes in a uint8 tensor (no pickle).
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
+import struct
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,10 +44,15 @@ def init_ranks(device: str) -> Ranks:
     """Join the process group set up by torchrun (gloo on CPU, nccl on CUDA)."""
     if not launched_by_torchrun():
         return Ranks()
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     if not dist.is_initialized():
-        backend = "nccl" if device.startswith("cuda") else "gloo"
-        dist.init_process_group(backend=backend)
-    return Ranks(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
+        if device.startswith("cuda"):
+            # Collectives and barriers use the current device: make it this rank's GPU.
+            torch.cuda.set_device(local_rank if device == "cuda" else torch.device(device))
+            dist.init_process_group(backend="nccl")
+        else:
+            dist.init_process_group(backend="gloo")
+    return Ranks(dist.get_rank(), dist.get_world_size(), local_rank)
 
 
 def rank_device(device: str, ranks: Ranks) -> str:
@@ -57,28 +62,43 @@ def rank_device(device: str, ranks: Ranks) -> str:
     return device
 
 
+_HEADER = struct.Struct("<Q")
+
+
 def encode_stage(result: StageResult) -> bytes:
-    """Serialise a stage result as JSON (vectors as base64 little-endian float32)."""
-    outputs: dict[str, dict[str, str]] = {}
+    """Serialise a stage result: a JSON header, then every vector as raw float32 bytes.
+
+    Layout: 8-byte little-endian header length, the UTF-8 JSON header (texts, errors and
+    ``[id, length]`` of each vector, in order), then the vectors' little-endian float32
+    values back to back. No pickle, and no base64 inflation of large embedding sets.
+    """
+    texts: dict[str, str] = {}
+    vectors: list[tuple[str, int]] = []
+    blobs: list[bytes] = []
     for key, value in result.outputs.items():
         if isinstance(value, str):
-            outputs[key] = {"t": value}
+            texts[key] = value
         else:
-            raw = np.asarray(value, dtype="<f4").tobytes()
-            outputs[key] = {"v": base64.b64encode(raw).decode("ascii")}
-    return json.dumps({"outputs": outputs, "errors": result.errors}).encode("utf-8")
+            raw = np.ascontiguousarray(value, dtype="<f4").reshape(-1)
+            vectors.append((key, int(raw.size)))
+            blobs.append(raw.tobytes())
+    header = json.dumps({"texts": texts, "errors": result.errors, "vectors": vectors})
+    encoded = header.encode("utf-8")
+    return b"".join([_HEADER.pack(len(encoded)), encoded, *blobs])
 
 
 def decode_stage(payload: bytes) -> StageResult:
     """Inverse of :func:`encode_stage`."""
-    data = json.loads(payload.decode("utf-8"))
-    outputs: dict[str, Output] = {}
-    for key, value in data["outputs"].items():
-        if "t" in value:
-            outputs[key] = value["t"]
-        else:
-            outputs[key] = np.frombuffer(base64.b64decode(value["v"]), dtype="<f4").copy()
-    return StageResult(outputs=outputs, errors=dict(data["errors"]))
+    (length,) = _HEADER.unpack_from(payload, 0)
+    start = _HEADER.size
+    header = json.loads(payload[start : start + length].decode("utf-8"))
+    values = np.frombuffer(payload, dtype="<f4", offset=start + length)
+    outputs: dict[str, Output] = dict(header["texts"])
+    offset = 0
+    for key, size in header["vectors"]:
+        outputs[key] = values[offset : offset + size].astype(np.float32)
+        offset += size
+    return StageResult(outputs=outputs, errors=dict(header["errors"]))
 
 
 def all_gather_bytes(payload: bytes, device: str) -> list[bytes]:

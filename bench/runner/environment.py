@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 from importlib.metadata import PackageNotFoundError, version
@@ -27,15 +28,23 @@ PACKAGES = (
 )
 
 
-def library_versions() -> dict[str, str]:
-    """Installed versions of Python and every library that can change a score."""
-    versions = {"python": platform.python_version()}
+@functools.cache
+def _versions() -> tuple[tuple[str, str], ...]:
+    found = [("python", platform.python_version())]
     for package in PACKAGES:
         try:
-            versions[package] = version(package)
+            found.append((package, version(package)))
         except PackageNotFoundError:
-            versions[package] = "not installed"
-    return versions
+            found.append((package, "not installed"))
+    return tuple(found)
+
+
+def library_versions() -> dict[str, str]:
+    """Installed versions of Python and every library that can change a score.
+
+    Looked up once per process (the metadata scan costs tens of milliseconds per record).
+    """
+    return dict(_versions())
 
 
 def _cudnn_version() -> int | None:

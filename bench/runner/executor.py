@@ -53,15 +53,26 @@ def _is_oom(exc: BaseException) -> bool:
     return isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower()
 
 
+#: Texts per batch of a text-only stage, per image of ``--batch-size``: a text costs far
+#: less than an image, and a retrieval image has about five captions (CLIP_benchmark, too,
+#: embeds the captions of a whole image batch at once).
+TEXT_BATCH_FACTOR = 5
+
+
 @dataclass
 class ExecutorConfig:
-    """Batching settings shared by every stage of one (model, task) evaluation."""
+    """Batching settings shared by every stage of one (model, task) evaluation.
+
+    ``batch_size`` counts items with an image; stages whose items are text only batch
+    ``batch_size * text_batch_factor`` texts.
+    """
 
     batch_size: int
     device: str
     dtype: str
     num_workers: int
     progress: bool = True
+    text_batch_factor: int = TEXT_BATCH_FACTOR
 
 
 class LoaderExecutor:
@@ -91,8 +102,16 @@ class LoaderExecutor:
         )
         self.oom_events: list[dict[str, Any]] = []
         self._logged_exception = False
+        self._factor = 1  # batch-size multiplier of the current stage
 
-    def _loaded(self, items: Sequence[WorkItem], stage: str) -> Iterator[LoadedBatch]:
+    def stage_batch_size(self, items: Sequence[WorkItem]) -> int:
+        """The configured batch size for a stage over ``items`` (text-only: larger)."""
+        text_only = all(item.image is None for item in items)
+        return self.config.batch_size * (self.config.text_batch_factor if text_only else 1)
+
+    def _loaded(
+        self, items: Sequence[WorkItem], stage: str, batch_size: int
+    ) -> Iterator[LoadedBatch]:
         bar = tqdm(
             total=len(items),
             desc=stage,
@@ -104,7 +123,7 @@ class LoaderExecutor:
         with bar:
             for loaded in iterate_batches(
                 items,
-                batch_size=self.config.batch_size,
+                batch_size=batch_size,
                 preprocess=self.preprocess,
                 num_workers=self.config.num_workers,
                 pin_memory=self.config.device.startswith("cuda"),
@@ -114,7 +133,7 @@ class LoaderExecutor:
 
     def batches(self, stage: str, items: Sequence[WorkItem]) -> Iterator[Batch]:
         """Decoded batches for fitting a head; undecodable items are skipped."""
-        for loaded in self._loaded(items, stage):
+        for loaded in self._loaded(items, stage, self.stage_batch_size(items)):
             if loaded.batch.ids:
                 yield replace(
                     loaded.batch, images=to_device(loaded.batch.images, self.config.device)
@@ -131,20 +150,21 @@ class LoaderExecutor:
     ) -> StageResult:
         """See :meth:`bench.tasking.Executor.map`."""
         stage_key = stable_key(stage, dict(settings or {}), output_kind)
-        rank, world = self.shard
-        mine = list(items)[rank::world]
+        batch_size = self.stage_batch_size(items)
+        self._factor = batch_size // self.config.batch_size
+        mine = shard_of(items, *self.shard, batch_size)
         result = StageResult()
         if self.cache is not None and mine:
             result.outputs.update(
                 self.cache.get_many(self.namespace, stage_key, [i.id for i in mine])
             )
-            self.meter.cached_items += len(result.outputs)
+            self.meter.add_cached(stage, len(result.outputs))
         todo = [item for item in mine if item.id not in result.outputs]
-        for loaded in self._loaded(todo, stage):
+        for loaded in self._loaded(todo, stage, batch_size):
             result.errors.update(loaded.failures)
             if not loaded.batch.ids:
                 continue
-            outputs, errors = self._run_batch(loaded.batch, call, output_kind)
+            outputs, errors = self._run_batch(stage, loaded.batch, call, output_kind)
             result.errors.update(errors)
             result.outputs.update(outputs)
             if self.cache is not None and outputs:
@@ -154,13 +174,13 @@ class LoaderExecutor:
         return result
 
     def _timed_call(
-        self, batch: Batch, call: Callable[[Batch], Sequence[Output | SampleError]]
+        self, stage: str, batch: Batch, call: Callable[[Batch], Sequence[Output | SampleError]]
     ) -> Sequence[Output | SampleError]:
         device_batch = replace(batch, images=to_device(batch.images, self.config.device))
         started = self.meter.start()
         with inference_context(self.config.device, self.config.dtype):
             outputs = call(device_batch)
-        self.meter.stop(started, len(batch.ids))
+        self.meter.stop(started, len(batch.ids), stage)
         if len(outputs) != len(batch.ids):
             raise RuntimeError(
                 f"model call returned {len(outputs)} outputs for a batch of {len(batch.ids)}"
@@ -168,22 +188,31 @@ class LoaderExecutor:
         return outputs
 
     def _run_batch(
-        self, batch: Batch, call: Callable[[Batch], Sequence[Output | SampleError]], kind: str
+        self,
+        stage: str,
+        batch: Batch,
+        call: Callable[[Batch], Sequence[Output | SampleError]],
+        kind: str,
     ) -> tuple[dict[str, Output], dict[str, str]]:
-        """Call the model on ``batch`` in chunks of the current batch size."""
+        """Call the model on ``batch`` in chunks of the current (maybe backed-off) size."""
         outputs: dict[str, Output] = {}
         errors: dict[str, str] = {}
         start = 0
         while start < len(batch.ids):
-            size = self.batch_size
-            chunk = _slice(batch, start, start + size)
+            chunk = _slice(batch, start, start + self.batch_size * self._factor)
+            oom: str | None = None
             try:
-                values = self._timed_call(chunk, call)
+                values = self._timed_call(stage, chunk, call)
             except Exception as exc:
-                if _is_oom(exc) and self.batch_size > 1:
-                    self._back_off(exc)
-                    continue
-                values = self._isolate(chunk, call, exc)
+                if not (_is_oom(exc) and self.batch_size > 1):
+                    values = self._isolate(stage, chunk, call, exc)
+                else:
+                    oom = f"{type(exc).__name__}: {exc}"
+            if oom is not None:
+                # Outside the except block: the traceback (and the tensors its frames hold)
+                # is gone, so emptying the CUDA cache really frees the failed batch's memory.
+                self._back_off(stage, oom)
+                continue
             for item_id, value in zip(chunk.ids, values, strict=True):
                 try:
                     outputs[item_id] = validate_output(value, kind)
@@ -192,17 +221,21 @@ class LoaderExecutor:
             start += len(chunk.ids)
         return outputs, errors
 
-    def _back_off(self, exc: BaseException) -> None:
-        if torch.cuda.is_available():
+    def _back_off(self, stage: str, error: str) -> None:
+        """Halve the batch size for the rest of the run after an out-of-memory error."""
+        if self.config.device.startswith("cuda"):
             torch.cuda.empty_cache()
         new_size = max(1, self.batch_size // 2)
-        self.oom_events.append({"from": self.batch_size, "to": new_size, "error": str(exc)[:200]})
+        self.oom_events.append(
+            {"stage": stage, "from": self.batch_size, "to": new_size, "error": error[:300]}
+        )
         log.warning("out of memory at batch size %d; continuing with %d", self.batch_size, new_size)
         self.batch_size = new_size
         self.meter.final_batch_size = new_size
 
     def _isolate(
         self,
+        stage: str,
         batch: Batch,
         call: Callable[[Batch], Sequence[Output | SampleError]],
         first: Exception,
@@ -217,10 +250,23 @@ class LoaderExecutor:
         for i in range(len(batch.ids)):
             single = _slice(batch, i, i + 1)
             try:
-                values.extend(self._timed_call(single, call))
+                values.extend(self._timed_call(stage, single, call))
             except Exception as exc:
                 values.append(SampleError(f"model call failed: {type(exc).__name__}: {exc}"))
         return values
+
+
+def shard_of(items: Sequence[WorkItem], rank: int, world: int, batch_size: int) -> list[WorkItem]:
+    """Rank ``rank``'s contiguous block of whole batches of ``items``.
+
+    Contiguous, because neighbouring items often share an image (decoded once per batch);
+    whole batches, so every rank forms exactly the batches one process would: the same
+    inputs meet the same kernels and the outputs match a single-process run bit for bit.
+    """
+    batches = -(-len(items) // batch_size)
+    first = batches * rank // world
+    last = batches * (rank + 1) // world
+    return list(items[first * batch_size : last * batch_size])
 
 
 def _slice(batch: Batch, start: int, stop: int) -> Batch:

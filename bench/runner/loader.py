@@ -1,47 +1,29 @@
-"""The DataLoader side: decode and preprocess images in workers, overlapping the model."""
+"""The DataLoader side: decode and preprocess whole batches in workers, overlapping the model.
+
+Each loader element is one batch: a worker decodes every distinct image of the batch once
+(several VQA questions usually share an image), applies the model's picklable image
+preprocessor once per distinct image, and hands back the collated batch with the items
+that failed to decode or preprocess. The main process only moves tensors to the device.
+"""
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
 from bench.data.images import load_image
 from bench.errors import SampleError
 from bench.tasking import Batch, WorkItem
+from bench.types import ImageSource
 
-
-@dataclass(frozen=True)
-class LoadedItem:
-    """One decoded item, or the reason it could not be decoded."""
-
-    item: WorkItem
-    image: Any
-    error: str | None
-
-
-class WorkItemDataset(Dataset[LoadedItem]):
-    """Decodes each item's image (when it has one) inside a loader worker."""
-
-    def __init__(self, items: Sequence[WorkItem], needs_images: bool) -> None:
-        self.items = list(items)
-        self.needs_images = needs_images
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __getitem__(self, index: int) -> LoadedItem:
-        item = self.items[index]
-        if not self.needs_images:
-            return LoadedItem(item, None, None)
-        try:
-            return LoadedItem(item, load_image(item.image), None)
-        except SampleError as exc:
-            return LoadedItem(item, None, exc.reason)
+Preprocess = Callable[[list[Any]], Any]
 
 
 @dataclass(frozen=True)
@@ -59,53 +41,149 @@ class LoadedBatch:
 def _pin(images: Any) -> Any:
     if isinstance(images, torch.Tensor):
         return images.pin_memory()
-    if isinstance(images, dict):
+    if isinstance(images, Mapping):
         return {k: _pin(v) for k, v in images.items()}
     return images
 
 
-class Collate:
-    """Picklable collate: drops failed items, applies the model's image preprocessor."""
+def source_key(source: ImageSource) -> object:
+    """A key equal for two items that carry the same image (same bytes, path or object)."""
+    if isinstance(source, bytes):
+        return source  # hashed once per bytes object; equal bytes decode equally
+    if isinstance(source, (str, os.PathLike)):
+        return ("path", os.fspath(source))
+    return ("object", id(source))
 
-    def __init__(self, preprocess: Callable[[list[Any]], Any] | None) -> None:
+
+def take(images: Any, index: Sequence[int], n_unique: int) -> Any:
+    """Rows ``index`` of a preprocessed batch of ``n_unique`` images; None if unsupported.
+
+    Tensors, numpy arrays, lists and tuples (and mappings of those, e.g. a BatchFeature)
+    whose first dimension is ``n_unique`` are expanded; anything else returns None and
+    the caller preprocesses every item instead.
+    """
+    if isinstance(images, torch.Tensor):
+        if images.ndim == 0 or images.shape[0] != n_unique:
+            return None
+        return images.index_select(0, torch.as_tensor(list(index), dtype=torch.long))
+    if isinstance(images, np.ndarray):
+        return images[list(index)] if images.ndim and images.shape[0] == n_unique else None
+    if isinstance(images, (list, tuple)):
+        return [images[i] for i in index] if len(images) == n_unique else None
+    if isinstance(images, Mapping):
+        out: dict[str, Any] = {}
+        for key, value in images.items():
+            expanded = take(value, index, n_unique)
+            if expanded is None:
+                return None
+            out[key] = expanded
+        return out
+    return None
+
+
+def _preprocess_all(preprocess: Preprocess, images: list[Any]) -> tuple[Any, list[str | None]]:
+    """Preprocess ``images`` together; on failure, one by one to name the bad ones.
+
+    Returns the batch of the images that succeeded and, per image, None or its reason.
+    """
+    try:
+        return preprocess(images), [None] * len(images)
+    except Exception:
+        reasons: list[str | None] = []
+        for image in images:
+            try:
+                preprocess([image])
+            except Exception as exc:
+                reasons.append(f"image: preprocess failed: {type(exc).__name__}: {exc}")
+            else:
+                reasons.append(None)
+        kept = [im for im, reason in zip(images, reasons, strict=True) if reason is None]
+        return (preprocess(kept) if kept else None), reasons
+
+
+def collate_items(items: Sequence[WorkItem], preprocess: Preprocess | None) -> LoadedBatch:
+    """Decode (once per distinct image), preprocess and collate ``items``.
+
+    Items without an image (text-only stages) are collated as they are.
+    """
+    if not any(item.image is not None for item in items):
+        batch = Batch(
+            ids=[i.id for i in items],
+            images=None,
+            texts=[i.text for i in items],
+            labels=[i.label for i in items],
+        )
+        return LoadedBatch(batch, {})
+    slots: dict[object, int] = {}
+    decoded: list[Any] = []
+    errors: list[str | None] = []
+    slot_of: list[int] = []
+    for item in items:
+        key = source_key(item.image) if item.image is not None else ("none", item.id)
+        if key not in slots:
+            slots[key] = len(decoded)
+            try:
+                decoded.append(load_image(item.image))
+                errors.append(None)
+            except SampleError as exc:
+                decoded.append(None)
+                errors.append(exc.reason)
+        slot_of.append(slots[key])
+    good_slots = [s for s in range(len(decoded)) if errors[s] is None]
+    images: Any = [decoded[s] for s in good_slots]
+    if preprocess is not None and good_slots:
+        images, reasons = _preprocess_all(preprocess, images)
+        for slot, reason in zip(list(good_slots), reasons, strict=True):
+            if reason is not None:
+                errors[slot] = reason
+        good_slots = [s for s in good_slots if errors[s] is None]
+    position = {slot: i for i, slot in enumerate(good_slots)}
+    failures: dict[str, str] = {}
+    kept: list[WorkItem] = []
+    index: list[int] = []
+    for item, slot in zip(items, slot_of, strict=True):
+        reason = errors[slot]
+        if reason is not None:
+            failures[item.id] = reason
+        else:
+            kept.append(item)
+            index.append(position[slot])
+    if kept and index != list(range(len(good_slots))):
+        expanded = take(images, index, len(good_slots))
+        if expanded is None:  # an unusual batch type: preprocess every item instead
+            per_item = [decoded[good_slots[i]] for i in index]
+            expanded = preprocess(per_item) if preprocess is not None else per_item
+        images = expanded
+    batch = Batch(
+        ids=[i.id for i in kept],
+        images=images if kept else None,
+        texts=[i.text for i in kept],
+        labels=[i.label for i in kept],
+    )
+    return LoadedBatch(batch, failures)
+
+
+class BatchDataset(Dataset[LoadedBatch]):
+    """Batch ``k`` of ``items`` (consecutive, in order), loaded by :func:`collate_items`."""
+
+    def __init__(
+        self, items: Sequence[WorkItem], batch_size: int, preprocess: Preprocess | None
+    ) -> None:
+        self.items = list(items)
+        self.batch_size = batch_size
         self.preprocess = preprocess
 
-    def __call__(self, loaded: list[LoadedItem]) -> LoadedBatch:
-        failures = {x.item.id: x.error for x in loaded if x.error is not None}
-        good = [x for x in loaded if x.error is None]
-        images: Any = None
-        if good and good[0].image is not None:
-            pil_images = [x.image for x in good]
-            if self.preprocess is None:
-                images = pil_images
-            else:
-                try:
-                    images = self.preprocess(pil_images)
-                except Exception:
-                    # One bad image should not sink its batch: preprocess one by one.
-                    images, good = self._one_by_one(good, failures)
-        batch = Batch(
-            ids=[x.item.id for x in good],
-            images=images,
-            texts=[x.item.text for x in good],
-            labels=[x.item.label for x in good],
-        )
-        return LoadedBatch(batch, failures)
+    def __len__(self) -> int:
+        return math.ceil(len(self.items) / self.batch_size)
 
-    def _one_by_one(
-        self, good: list[LoadedItem], failures: dict[str, str]
-    ) -> tuple[Any, list[LoadedItem]]:
-        assert self.preprocess is not None
-        kept: list[LoadedItem] = []
-        for x in good:
-            try:
-                self.preprocess([x.image])
-            except Exception as exc:
-                failures[x.item.id] = f"preprocess: {type(exc).__name__}: {exc}"
-            else:
-                kept.append(x)
-        images = self.preprocess([x.image for x in kept]) if kept else None
-        return images, kept
+    def __getitem__(self, index: int) -> LoadedBatch:
+        start = index * self.batch_size
+        return collate_items(self.items[start : start + self.batch_size], self.preprocess)
+
+
+def _as_is(batch: Any) -> Any:
+    """The loader's collate function: elements already are batches."""
+    return batch
 
 
 def default_workers() -> int:
@@ -118,21 +196,31 @@ def iterate_batches(
     items: Sequence[WorkItem],
     *,
     batch_size: int,
-    preprocess: Callable[[list[Any]], Any] | None,
+    preprocess: Preprocess | None,
     num_workers: int,
     pin_memory: bool,
+    prefetch_factor: int = 4,
 ) -> Iterator[LoadedBatch]:
-    """Yield collated batches in item order; workers only when there are images to decode."""
+    """Yield loaded batches in item order.
+
+    Workers are started only when there are images to decode and more than one batch
+    (a text-only stage collates faster in-process than a worker starts).
+    """
+    dataset = BatchDataset(items, batch_size, preprocess)
     needs_images = any(item.image is not None for item in items)
-    workers = num_workers if needs_images and len(items) > batch_size else 0
-    loader: DataLoader[LoadedItem] = DataLoader(
-        WorkItemDataset(items, needs_images),
-        batch_size=batch_size,
+    workers = min(num_workers, len(dataset)) if needs_images and len(dataset) > 1 else 0
+    if workers == 0:
+        for index in range(len(dataset)):
+            yield dataset[index]
+        return
+    loader: DataLoader[LoadedBatch] = DataLoader(
+        dataset,
+        batch_size=None,
         shuffle=False,
         num_workers=workers,
-        collate_fn=Collate(preprocess if needs_images else None),
+        collate_fn=_as_is,
         pin_memory=pin_memory and torch.cuda.is_available(),
-        prefetch_factor=4 if workers else None,
+        prefetch_factor=prefetch_factor,
         persistent_workers=False,
     )
     yield from loader

@@ -1,22 +1,31 @@
-"""Timing of model calls only: latency per batch, items per second, peak memory.
+"""Timing of model calls only: latency per batch, items and samples per second, peak memory.
 
-Under ``torchrun`` each rank times its own shard; :func:`summarise` merges the ranks: batch
-latencies pool, and the rate is the items computed by all ranks over the model time of the
-slowest rank (ranks run in parallel).
+Every timed batch is tagged with its stage (``image-embedding``, ``answer``...). The first
+``warmup`` batches of each stage (lazy initialisation, kernel selection, allocator growth)
+are excluded from rates and latency percentiles when the stage has later batches.
+
+Under ``torchrun`` each rank times its own shard; :meth:`ThroughputMeter.summary` merges
+the ranks: batch latencies pool, and a stage's rate is the items computed by all ranks
+over the post-warm-up model time of the slowest rank (ranks run in parallel).
 """
 
 from __future__ import annotations
 
+import re
 import resource
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bench.runner.device import synchronize
+
+_STATUS = Path("/proc/self/status")
+_CLEAR_REFS = Path("/proc/self/clear_refs")
 
 
 @dataclass
@@ -25,17 +34,101 @@ class RankTiming:
 
     latencies: list[float] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)
-    cached_items: int = 0
+    stages: list[str] = field(default_factory=list)
+    cached: dict[str, int] = field(default_factory=dict)
     peak_memory_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class StageRate:
+    """One stage's figures merged over ranks."""
+
+    items: int
+    cached: int
+    batches: int
+    warmup_batches: int
+    model_time_s: float
+    measured_items: int
+    measured_time_s: float
+    latencies: tuple[float, ...]
+
+    @property
+    def items_per_s(self) -> float | None:
+        """Post-warm-up items per second of model time (None without timed items)."""
+        return self.measured_items / self.measured_time_s if self.measured_time_s > 0 else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The per-stage entry of ``details['throughput_by_stage']``."""
+        lat = np.asarray(self.latencies, dtype=np.float64)
+        return {
+            "computed_items": self.items,
+            "cached_items": self.cached,
+            "n_batches": self.batches,
+            "warmup_batches": self.warmup_batches,
+            "model_time_s": self.model_time_s,
+            "items_per_s": self.items_per_s,
+            "batch_latency_p50_s": float(np.percentile(lat, 50)) if lat.size else None,
+            "batch_latency_p95_s": float(np.percentile(lat, 95)) if lat.size else None,
+        }
+
+
+def merge_stage(stage: str, timings: Sequence[RankTiming], warmup: int) -> StageRate:
+    """Merge one stage's batches over ranks, excluding each rank's warm-up batches."""
+    items = cached = batches = skipped = measured_items = 0
+    slowest_total = slowest_measured = 0.0
+    latencies: list[float] = []
+    for timing in timings:
+        mine = [
+            (lat, size)
+            for lat, size, name in zip(timing.latencies, timing.sizes, timing.stages, strict=True)
+            if name == stage
+        ]
+        skip = warmup if len(mine) > warmup else 0
+        measured = mine[skip:]
+        items += sum(size for _, size in mine)
+        cached += timing.cached.get(stage, 0)
+        batches += len(mine)
+        skipped += skip
+        measured_items += sum(size for _, size in measured)
+        latencies.extend(lat for lat, _ in measured)
+        slowest_total = max(slowest_total, sum(lat for lat, _ in mine))
+        slowest_measured = max(slowest_measured, sum(lat for lat, _ in measured))
+    return StageRate(
+        items=items,
+        cached=cached,
+        batches=batches,
+        warmup_batches=skipped,
+        model_time_s=slowest_total,
+        measured_items=measured_items,
+        measured_time_s=slowest_measured,
+        latencies=tuple(latencies),
+    )
+
+
+def current_peak_rss() -> int:
+    """This process's peak resident set size in bytes (since the last reset on Linux)."""
+    try:
+        match = re.search(r"VmHWM:\s+(\d+)\s+kB", _STATUS.read_text())
+    except OSError:
+        match = None
+    if match:
+        return int(match.group(1)) * 1024
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(rss * (1 if sys.platform == "darwin" else 1024))  # macOS bytes, Linux KiB
+
+
+def reset_peak_rss() -> bool:
+    """Restart the peak-RSS counter (Linux ``clear_refs``); False where unsupported."""
+    try:
+        _CLEAR_REFS.write_text("5")
+    except OSError:
+        return False
+    return True
 
 
 @dataclass
 class ThroughputMeter:
-    """Accumulates per-batch timings of one (model, task) evaluation.
-
-    The first ``warmup`` timed batches (lazy initialisation, kernel selection, allocator
-    growth) are excluded from latency and rate figures when later batches exist.
-    """
+    """Accumulates per-batch timings of one (model, task) evaluation."""
 
     device: str
     batch_size: int
@@ -50,83 +143,93 @@ class ThroughputMeter:
             import torch
 
             torch.cuda.reset_peak_memory_stats(torch.device(self.device))
+            self._memory_kind = "cuda_max_allocated"
+        else:
+            reset = reset_peak_rss()
+            self._memory_kind = "process_peak_rss" if reset else "process_peak_rss_since_start"
 
     @property
     def cached_items(self) -> int:
-        """Items served from the prediction cache so far."""
-        return self.timing.cached_items
+        """Items served from the prediction cache so far (all stages)."""
+        return sum(self.timing.cached.values())
 
-    @cached_items.setter
-    def cached_items(self, value: int) -> None:
-        self.timing.cached_items = value
+    def add_cached(self, stage: str, items: int) -> None:
+        """Count ``items`` of ``stage`` served from the prediction cache."""
+        self.timing.cached[stage] = self.timing.cached.get(stage, 0) + items
 
     def start(self) -> float:
         """Mark the start of a model call (synchronising the GPU first)."""
         synchronize(self.device)
         return time.perf_counter()
 
-    def stop(self, started: float, items: int) -> None:
+    def stop(self, started: float, items: int, stage: str = "") -> None:
         """Record a finished model call on ``items`` items (synchronising the GPU first)."""
         synchronize(self.device)
         self.timing.latencies.append(time.perf_counter() - started)
         self.timing.sizes.append(items)
+        self.timing.stages.append(stage)
 
     def rank_timing(self) -> dict[str, Any]:
         """This rank's timings with its peak memory, ready to gather."""
         peak, _ = self.peak_memory()
         return asdict(RankTiming(**{**asdict(self.timing), "peak_memory_bytes": peak}))
 
+    def stage_rates(self, ranks: Sequence[dict[str, Any]] | None = None) -> dict[str, StageRate]:
+        """Per-stage figures, merged over ``ranks`` when given (stages in first-seen order)."""
+        timings = [RankTiming(**r) for r in ranks] if ranks else [RankTiming(**self.rank_timing())]
+        names: dict[str, None] = {}
+        for timing in timings:
+            names.update(dict.fromkeys(timing.stages))
+            names.update(dict.fromkeys(timing.cached))
+        return {name: merge_stage(name, timings, self.warmup) for name in names}
+
     def summary(
         self, n_samples: int, ranks: Sequence[dict[str, Any]] | None = None
     ) -> dict[str, Any]:
-        """The RunRecord ``throughput`` section, merged over ``ranks`` when given."""
+        """The RunRecord ``throughput`` section, merged over ``ranks`` when given.
+
+        ``samples_per_s`` is ``n_samples`` over the model time every item of every stage
+        (cached ones included) would take at that stage's post-warm-up rate: the speed of
+        the model on the whole task, independent of warm-up and of what was cached.
+        """
         timings = [RankTiming(**r) for r in ranks] if ranks else [RankTiming(**self.rank_timing())]
-        measured_latencies: list[float] = []
-        measured_items = 0.0
-        slowest = 0.0
-        skipped = 0
-        for timing in timings:
-            latencies = np.asarray(timing.latencies, dtype=np.float64)
-            sizes = np.asarray(timing.sizes, dtype=np.float64)
-            skip = self.warmup if len(latencies) > self.warmup else 0
-            skipped += skip
-            measured_latencies.extend(latencies[skip:].tolist())
-            measured_items += float(sizes[skip:].sum())
-            slowest = max(slowest, float(latencies[skip:].sum()))
-        computed = sum(int(np.sum(t.sizes)) for t in timings)
-        cached = sum(t.cached_items for t in timings)
-        items_per_s = measured_items / slowest if slowest > 0 else None
-        samples_per_s = None
-        if items_per_s is not None and computed > 0:
-            # Task samples per second of model time: the post-warm-up item rate, spread over
-            # every item the samples needed (retrieval embeds 1 image + 5 captions a sample).
-            samples_per_s = n_samples * items_per_s / (computed + cached)
+        stages = self.stage_rates(ranks)
+        measured_items = sum(s.measured_items for s in stages.values())
+        measured_time = sum(s.measured_time_s for s in stages.values())
+        projected = 0.0
+        for stage in stages.values():
+            rate = stage.items_per_s
+            if rate is None:
+                projected = 0.0
+                break
+            projected += (stage.items + stage.cached) / rate
+        latencies = np.asarray(
+            [lat for s in stages.values() for lat in s.latencies], dtype=np.float64
+        )
         peaks = [t.peak_memory_bytes for t in timings if t.peak_memory_bytes is not None]
-        lat = np.asarray(measured_latencies, dtype=np.float64)
+        computed = sum(s.items for s in stages.values())
         return {
-            "samples_per_s": samples_per_s,
-            "items_per_s": items_per_s,
-            "batch_latency_p50_s": float(np.percentile(lat, 50)) if lat.size else None,
-            "batch_latency_p95_s": float(np.percentile(lat, 95)) if lat.size else None,
-            "n_batches": sum(len(t.latencies) for t in timings),
-            "warmup_batches": skipped,
-            "model_time_s": max((float(np.sum(t.latencies)) for t in timings), default=0.0),
+            "samples_per_s": n_samples / projected if projected > 0 and computed else None,
+            "items_per_s": measured_items / measured_time if measured_time > 0 else None,
+            "batch_latency_p50_s": float(np.percentile(latencies, 50)) if latencies.size else None,
+            "batch_latency_p95_s": float(np.percentile(latencies, 95)) if latencies.size else None,
+            "n_batches": sum(s.batches for s in stages.values()),
+            "warmup_batches": sum(s.warmup_batches for s in stages.values()),
+            "model_time_s": sum(s.model_time_s for s in stages.values()),
             "wall_time_s": time.perf_counter() - self._wall_start,
             "batch_size": self.batch_size,
             "final_batch_size": self.final_batch_size,
-            "cached_items": cached,
+            "cached_items": sum(s.cached for s in stages.values()),
             "computed_items": computed,
             "peak_memory_bytes": max(peaks) if peaks else None,
-            "memory_kind": self.peak_memory()[1],
+            "memory_kind": self._memory_kind,
         }
 
     def peak_memory(self) -> tuple[int | None, str]:
-        """Peak accelerator memory on CUDA, else the process's peak resident set size."""
+        """Peak accelerator memory on CUDA, else this process's peak resident set size."""
         if self.device.startswith("cuda"):
             import torch
 
             peak = int(torch.cuda.max_memory_allocated(torch.device(self.device)))
-            return peak, "cuda_max_allocated"
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        factor = 1 if sys.platform == "darwin" else 1024  # Linux reports KiB, macOS bytes
-        return int(rss * factor), "process_peak_rss"
+            return peak, self._memory_kind
+        return current_peak_rss(), self._memory_kind

@@ -78,3 +78,62 @@ def test_two_ranks_match_one_process(toy_plugin: dict[str, str], tmp_path: Path)
     assert b.config["world_size"] == 2 and a.config["world_size"] == 1
     assert b.throughput.computed_items == 30  # both shards counted once
     assert json.dumps(a.task.fingerprint) == json.dumps(b.task.fingerprint)
+
+
+@pytest.mark.slow
+def test_two_ranks_match_one_process_on_a_real_model(
+    toy_plugin: dict[str, str], tmp_path: Path
+) -> None:
+    """A real (tiny, random) open_clip model on shapes-retrieval: same rows, same metrics."""
+    import tiny_openclip
+
+    from bench.registry import build_task
+    from bench.tasking import DataOptions
+
+    build_task("shapes-retrieval").load(DataOptions(limit=1))  # generate the data once
+    model = tiny_openclip.build(tmp_path / "tiny-clip")
+    torchrun = shutil.which("torchrun", path=os.path.dirname(sys.executable))
+    assert torchrun
+    env = {**toy_plugin, "OMP_NUM_THREADS": "1"}
+    args = [
+        "run",
+        "--task",
+        "shapes-retrieval",
+        "--model",
+        f"openclip:local-dir:{model}",
+        "--limit",
+        "60",
+        "--batch-size",
+        "8",
+        "--quiet",
+        "--no-cache",
+        "--num-workers",
+        "1",
+        "--bootstrap",
+        "100",
+    ]
+    single, multi = tmp_path / "single", tmp_path / "multi"
+    _run([sys.executable, "-m", "bench.cli.main", *args, "--out", str(single)], env)
+    _run(
+        [
+            torchrun,
+            "--nproc-per-node",
+            "2",
+            "--master-port",
+            "29518",
+            "-m",
+            "bench.cli.main",
+            *args,
+            "--out",
+            str(multi),
+        ],
+        env,
+    )
+    (one,) = find_runs(single)
+    (two,) = find_runs(multi)
+    assert list(read_rows(one)) == list(read_rows(two))
+    a, b = read_record(one), read_record(two)
+    assert a.metrics == b.metrics
+    assert a.errors == b.errors == []
+    assert b.throughput.computed_items == a.throughput.computed_items == 60 + 5 * 60
+    assert b.config["world_size"] == 2

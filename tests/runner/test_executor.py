@@ -12,8 +12,9 @@ import torch
 from PIL import Image
 
 from bench.errors import SampleError
+from bench.runner.api import cache_namespace, owner
 from bench.runner.cache import PredictionCache
-from bench.runner.executor import ExecutorConfig, LoaderExecutor
+from bench.runner.executor import ExecutorConfig, LoaderExecutor, shard_of
 from bench.runner.throughput import ThroughputMeter
 from bench.tasking import Batch, Output, WorkItem
 
@@ -143,3 +144,90 @@ class ToTensor:
         return torch.stack(
             [torch.from_numpy(np.asarray(im)[..., 0].astype(np.float32)) for im in images]
         )
+
+
+@pytest.mark.parametrize(("n", "world", "batch"), [(10, 2, 4), (30, 3, 4), (5, 4, 2), (0, 2, 3)])
+def test_shards_are_disjoint_whole_batches_covering_everything(
+    n: int, world: int, batch: int
+) -> None:
+    work = [WorkItem(f"i{k}") for k in range(n)]
+    shards = [shard_of(work, rank, world, batch) for rank in range(world)]
+    assert [i for shard in shards for i in shard] == work
+    for shard in shards[:-1]:
+        assert len(shard) % batch == 0
+
+
+def test_shards_see_the_batches_one_process_would() -> None:
+    work = [WorkItem(f"i{k}", png(k)) for k in range(10)]
+    seen: list[list[str]] = []
+
+    def call(batch: Batch) -> list[Output | SampleError]:
+        seen.append(list(batch.ids))
+        return ["x"] * len(batch.ids)
+
+    single = make_executor(batch_size=3)
+    single.map("s", work, call)
+    alone, seen[:] = list(seen), []
+    for rank in range(2):
+        ex = make_executor(batch_size=3)
+        ex.shard = (rank, 2)
+        ex.map("s", work, call)
+    assert seen == alone
+
+
+def test_cache_namespace_changes_with_dtype_and_device_kind() -> None:
+    class Adapter:
+        def fingerprint(self) -> str:
+            return "weights"
+
+        def settings(self) -> dict[str, str]:
+            return {"a": "b"}
+
+    base = cache_namespace(Adapter(), "t", "data", 0, "cpu", "fp32")
+    assert base == cache_namespace(Adapter(), "t", "data", 0, "cpu", "fp32")
+    assert base != cache_namespace(Adapter(), "t", "data", 0, "cpu", "bf16")
+    assert cache_namespace(Adapter(), "t", "data", 0, "cuda:0", "bf16") == cache_namespace(
+        Adapter(), "t", "data", 0, "cuda:1", "bf16"
+    )
+    assert base != cache_namespace(Adapter(), "t", "data", 1, "cpu", "fp32")
+    assert base != cache_namespace(Adapter(), "t", "other", 0, "cpu", "fp32")
+
+
+def test_failed_units_count_once_for_their_sample() -> None:
+    ids = {"img1", "img#2", "x"}
+    assert owner("img1", ids) == "img1"
+    assert owner("img1#4", ids) == "img1"
+    assert owner("img#2", ids) == "img#2"
+    assert owner("img#2#0", ids) == "img#2"
+    assert owner("stray#1", ids) == "stray#1"
+
+
+def test_text_only_stages_batch_five_texts_per_image_slot() -> None:
+    sizes: list[int] = []
+
+    def call(batch: Batch) -> list[Output | SampleError]:
+        sizes.append(len(batch.ids))
+        return [np.ones(2, dtype=np.float32)] * len(batch.ids)
+
+    executor = make_executor(batch_size=4)
+    texts = [WorkItem(f"t{k}", None, f"caption {k}") for k in range(47)]
+    executor.map("text-embedding", texts, call, output_kind="vector")
+    assert sizes == [20, 20, 7]
+    sizes.clear()
+    executor.map("image-embedding", items(9), call, output_kind="vector")
+    assert sizes == [4, 4, 1]
+
+
+def test_out_of_memory_on_a_text_stage_halves_it_too() -> None:
+    seen: list[int] = []
+
+    def call(batch: Batch) -> Sequence[Output | SampleError]:
+        if len(batch.ids) > 10:
+            raise torch.OutOfMemoryError("CUDA out of memory.")
+        seen.append(len(batch.ids))
+        return ["ok"] * len(batch.ids)
+
+    executor = make_executor(batch_size=4)
+    result = executor.map("t", [WorkItem(f"t{k}", None, "x") for k in range(25)], call)
+    assert len(result.outputs) == 25
+    assert [e["to"] for e in executor.oom_events] == [2] and max(seen) == 10

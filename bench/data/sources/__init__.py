@@ -30,6 +30,7 @@ READERS: dict[str, str] = {
     "hateful-memes": "bench.data.sources.sentiment:read_hateful_memes",
     "hf-datasets": "bench.data.sources.hub:read_hf_datasets",
     "hf-snapshot": "bench.data.sources.hub:read_hf_snapshot",
+    "jsonl": "bench.data.sources.jsonl:read_jsonl",
 }
 
 
