@@ -129,3 +129,35 @@ def test_capability_mismatch_exits_2_before_data_loads(
     err = capsys.readouterr().err
     assert "needs ImageTextEmbedder" in err and "offers Generator" in err
     assert "Traceback" not in err
+
+
+def test_bad_data_fails_before_any_weights_load(
+    toy_plugin: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import modalbench_toy
+
+    def broken_layout(self: object, options: object) -> None:
+        raise UsageError("toy: missing file samples.json")
+
+    def refuse_weights(self: object, options: object) -> None:
+        raise AssertionError("weights must not load before the data is known to be good")
+
+    monkeypatch.setattr(modalbench_toy.ColourTask, "load", broken_layout)
+    monkeypatch.setattr(modalbench_toy._Handle, "load", refuse_weights)
+    code = main(
+        [
+            "run",
+            "--task",
+            "toy-colour",
+            "--model",
+            "toy:mean-colour",
+            "--out",
+            str(tmp_path),
+            "--quiet",
+        ]
+    )
+    assert code == 2
+    assert "toy: missing file samples.json" in capsys.readouterr().err

@@ -250,8 +250,9 @@ def run(
     """Evaluate ``models`` on ``tasks`` (defaults: the shapes suite, the bundled models).
 
     Options are the fields of :class:`~bench.runner.plan.RunConfig` (``batch_size``,
-    ``device``, ``limit``, ``out``...). Every capability is checked before any weights or
-    data load. Returns the RunRecords, each also written under ``out``.
+    ``device``, ``limit``, ``out``...). Every capability is checked before any data or
+    weights load, and all data loads before any weights. Returns the RunRecords, each also
+    written under ``out``.
     """
     config = replace(config or RunConfig(), **options)
     config.check()
@@ -267,8 +268,13 @@ def run(
     ranks = init_ranks(device)
     device = rank_device(device, ranks)
     dtype = resolve_dtype(config.dtype, device)
+    # Every task's data loads (and fails on a wrong layout) before any model weights do.
+    options = DataOptions(config.data_dir, config.limit, config.seed)
+    data: dict[str, TaskData] = {}
+    for job in jobs:
+        if job.task.name not in data:
+            data[job.task.name] = job.task.load(options)
     cache = PredictionCache(cache_dir() / "predictions.sqlite") if config.use_cache else None
-    data_cache: dict[str, TaskData] = {}
     records: list[RunRecord] = []
     try:
         by_model: dict[str, list[Job]] = {}
@@ -280,14 +286,10 @@ def run(
                 LoadOptions(device=device, dtype=dtype, trust_remote_code=config.trust_remote_code)
             )
             for job in model_jobs:
-                if job.task.name not in data_cache:
-                    data_cache[job.task.name] = job.task.load(
-                        DataOptions(config.data_dir, config.limit, config.seed)
-                    )
                 record, folder = evaluate_job(
                     job,
                     adapter,
-                    data_cache[job.task.name],
+                    data[job.task.name],
                     config,
                     device=device,
                     dtype=dtype,
