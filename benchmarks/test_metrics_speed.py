@@ -5,6 +5,13 @@ closing section prints the speed-ups. Goals: tokenize + CIDEr-D >= 20x pycocoeva
 (Java tokenizer + Cider), BLEU and ROUGE-L >= 10x on identical tokens, VQA accuracy on
 200,000 questions >= 20x a literal restatement of the official script, and recall@k on
 5,000 images x 25,000 texts against CLIP_benchmark.
+
+The Python tokenizer keeps a process-wide memo of each distinct space-separated chunk's
+tokens (:mod:`bench.metrics.ptb_chunks`); the main tokenize + CIDEr-D figure is measured
+after a warm-up round, as a long-running process sees it, and a second figure empties the
+memo before every round (a process's first call). METEOR compares a call to the shared
+METEOR jar of :mod:`bench.metrics.meteor` (started by a warm-up call, whose time is kept
+in ``extra_info``) with pycocoevalcap's ``Meteor()``, which starts a JVM each time.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import numpy as np
 import pytest
 from metric_corpora import caption_corpus
 
+from bench.metrics import ptb_chunks
 from bench.metrics.base import bootstrap_counts, with_confidence
 from bench.metrics.bleu import bleu_from_sums, bleu_stats
 from bench.metrics.captioning import caption_metrics
@@ -58,6 +66,18 @@ def test_tokenize_and_cider_modalbench(benchmark, corpus, record) -> None:
     record(benchmark, "tokenize + CIDEr-D (5000x5)", "ours")
 
 
+def test_tokenize_and_cider_modalbench_empty_memo(benchmark, corpus, record) -> None:
+    hyps, refs = corpus
+
+    def run() -> float:
+        flat = ptb_tokenize([c for r in refs for c in r])
+        grouped = [flat[5 * k : 5 * k + 5] for k in range(len(refs))]
+        return float(cider_d_scores(ptb_tokenize(hyps), grouped).mean())
+
+    benchmark.pedantic(run, setup=ptb_chunks.CHUNK_TOKENS.clear, rounds=3, iterations=1)
+    record(benchmark, "tokenize + CIDEr-D, empty memo", "ours")
+
+
 def test_tokenize_and_cider_pycocoevalcap(benchmark, corpus, record) -> None:
     from pycocoevalcap.cider.cider import Cider
     from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
@@ -72,6 +92,7 @@ def test_tokenize_and_cider_pycocoevalcap(benchmark, corpus, record) -> None:
 
     benchmark.pedantic(run, rounds=1, iterations=1)
     record(benchmark, "tokenize + CIDEr-D (5000x5)", "reference")
+    record(benchmark, "tokenize + CIDEr-D, empty memo", "reference")
 
 
 def test_bleu_modalbench(benchmark, tokens, record) -> None:
@@ -100,6 +121,39 @@ def test_rouge_pycocoevalcap(benchmark, tokens, record) -> None:
     gts, res = _coco(*tokens)
     benchmark.pedantic(lambda: Rouge().compute_score(gts, res), rounds=1)
     record(benchmark, "ROUGE-L (5000x5 tokens)", "reference")
+
+
+@pytest.fixture(scope="module")
+def meteor_tokens(tokens) -> tuple[list[str], list[list[str]]]:
+    """The first 1,000 images (METEOR is slow on both sides)."""
+    hyps, refs = tokens
+    return hyps[:1000], refs[:1000]
+
+
+def test_meteor_modalbench(benchmark, meteor_tokens, record) -> None:
+    import time
+
+    from bench.metrics.meteor import meteor_stats
+
+    start = time.perf_counter()
+    meteor_stats(*meteor_tokens)  # starts the shared jar
+    benchmark.extra_info["first_call_s"] = time.perf_counter() - start
+    benchmark.pedantic(lambda: meteor_stats(*meteor_tokens), rounds=3)
+    record(benchmark, "METEOR (1000x5 tokens)", "ours")
+
+
+def test_meteor_pycocoevalcap(benchmark, meteor_tokens, record) -> None:
+    from pycocoevalcap.meteor.meteor import Meteor
+
+    gts, res = _coco(*meteor_tokens)
+
+    def run() -> None:
+        scorer = Meteor()  # a JVM per scorer, as COCOEvalCap creates one per evaluation
+        scorer.compute_score(gts, res)
+        del scorer  # its __del__ stops the JVM
+
+    benchmark.pedantic(run, rounds=1)
+    record(benchmark, "METEOR (1000x5 tokens)", "reference")
 
 
 def test_cider_bootstrap_1000_resamples(benchmark, corpus, record) -> None:

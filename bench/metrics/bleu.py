@@ -15,7 +15,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from bench.metrics.base import Aggregator, FloatArray, register_aggregator
-from bench.metrics.ngrams import ngram_counts, per_order_sums, rows_by_slot
+from bench.metrics.pair_blocks import (
+    PairBlock,
+    caption_tokens,
+    extend_matches,
+    low_bits,
+    match_masks,
+    pair_blocks,
+    popcount,
+)
 
 MAX_N = 4
 _TINY = 1e-15
@@ -55,30 +63,49 @@ def _make(order: int) -> Aggregator:
 BLEU_AGGREGATORS = {k: _make(k) for k in range(1, MAX_N + 1)}
 
 
+def _clipped_matches(block: PairBlock) -> FloatArray:
+    """``[C, MAX_N]`` clipped n-gram matches of each hypothesis of the block.
+
+    The ``k``-th occurrence of an n-gram in the hypothesis is a match when some reference
+    holds it at least ``k`` times, which sums to ``min(count, max reference count)`` per
+    distinct n-gram.
+    """
+    width = block.hyp.shape[1]
+    cross_1 = match_masks(block.hyp[:, None, :], block.refs)  # [C, R, Wh, words]
+    own_1 = match_masks(block.hyp, block.hyp)  # [C, Wh, words]
+    earlier = low_bits(width, own_1.shape[-1])
+    cross, own = cross_1, own_1
+    columns = np.arange(width)
+    out = np.zeros((block.images.size, MAX_N), dtype=np.float64)
+    for k in range(MAX_N):
+        if k:
+            cross = extend_matches(cross, cross_1, k)
+            own = extend_matches(own, own_1, k)
+        most = popcount(cross).max(axis=1)  # [C, Wh]
+        rank = popcount(own & earlier)  # occurrences so far, this one included
+        fits = columns[None, :] + k < block.hyp_len[:, None]
+        out[:, k] = (fits & (rank <= most)).sum(axis=1)
+    return out
+
+
 def bleu_stats(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> FloatArray:
     """Per-image sufficient statistics ``[n_images, 10]`` (see :data:`BLEU_COLUMNS`)."""
     n_img = len(hypotheses)
     if n_img == 0:
         return np.zeros((0, 2 * MAX_N + 2), dtype=np.float64)
-    ref_counts = np.fromiter((len(r) for r in references), dtype=np.int64, count=n_img)
-    if (ref_counts == 0).any():
-        raise ValueError("every image needs at least one reference")
-    corpus = ngram_counts(list(hypotheses) + [r for refs in references for r in refs], MAX_N)
-    owner = np.repeat(np.arange(n_img, dtype=np.int64), ref_counts)
-    slots = rows_by_slot(corpus.counts[n_img:], owner, n_img)
-    max_ref = slots[0].matrix.copy()
-    for slot in slots[1:]:
-        max_ref = max_ref.maximum(slot.matrix)
-    hyp = corpus.counts[:n_img]
-    correct = per_order_sums(hyp.minimum(max_ref).tocsr(), corpus.order, MAX_N)
+    tokens = caption_tokens(hypotheses, references, separator=None)
+    correct = np.zeros((n_img, MAX_N), dtype=np.float64)
+    for block in pair_blocks(tokens):
+        correct[block.images] = _clipped_matches(block)
 
-    testlen = corpus.lengths[:n_img].astype(np.float64)
+    hyp_len = tokens.corpus.lengths[:n_img]
+    testlen = hyp_len.astype(np.float64)
     guess = np.maximum(testlen[:, None] - np.arange(MAX_N)[None, :], 0.0)
     # closest reference length: smallest |len - testlen|, then the shorter reference
-    ref_len = corpus.lengths[n_img:].astype(np.int64)
-    hyp_len = corpus.lengths[:n_img].astype(np.int64)
-    key = np.abs(ref_len - hyp_len[owner]) * (int(ref_len.max(initial=0)) + 1) + ref_len
-    best = np.full(n_img, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(best, owner, key)
-    reflen = (best % (int(ref_len.max(initial=0)) + 1)).astype(np.float64)
+    ref_len = tokens.corpus.lengths[n_img:]
+    owner = np.repeat(np.arange(n_img, dtype=np.int64), tokens.ref_counts)
+    scale = int(ref_len.max(initial=0)) + 1
+    key = np.abs(ref_len - hyp_len[owner]) * scale + ref_len
+    best = np.minimum.reduceat(key, tokens.ref_first - n_img)
+    reflen = (best % scale).astype(np.float64)
     return np.column_stack([correct, guess, testlen, reflen])

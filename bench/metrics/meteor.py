@@ -1,4 +1,4 @@
-"""METEOR 1.5 through pycocoevalcap's jar, one JVM for the whole call.
+"""METEOR 1.5 through pycocoevalcap's jar, one JVM for the whole call, reused across calls.
 
 The jar returns, per image, METEOR's 23 sufficient statistics (lengths, function words,
 matches per module and word class, chunks). pycocoevalcap's corpus METEOR is the jar's
@@ -7,14 +7,21 @@ with METEOR's English defaults (alpha 0.85, beta 0.2, gamma 0.6, delta 0.75; mod
 exact 1.0, stem 0.6, synonym 0.8, paraphrase 0.6). One quirk of the jar is kept: when it
 adds up statistics it skips the chunk count of segments that match their reference
 exactly, so those rows store 0 chunks.
+
+Starting the JVM and loading METEOR's paraphrase tables takes seconds, so one jar process
+(:data:`METEOR_SERVER`) serves every call of the Python process: started on first use,
+used by one call at a time (a lock), started again if it died, closed at exit. Its
+``SCORE`` requests are independent of each other, so reuse cannot change a result.
 """
 
 from __future__ import annotations
 
+import atexit
+import os
 import subprocess
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import suppress
 
 import numpy as np
 
@@ -72,39 +79,75 @@ def _aggregable(stats: FloatArray) -> FloatArray:
     return out
 
 
-@contextmanager
-def meteor_process() -> Iterator[subprocess.Popen[bytes]]:
-    """A running METEOR jar in ``-stdio`` mode (pycocoevalcap's command line)."""
-    java = require_java()
-    jar = meteor_jar()
-    process = subprocess.Popen(
-        [java, "-jar", "-Xmx2G", jar.name, "-", "-", "-stdio", "-l", "en", "-norm"],
-        cwd=jar.parent,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        yield process
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()
+class MeteorServer:
+    """A METEOR jar in ``-stdio`` mode (pycocoevalcap's command line), kept between calls."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._owner_pid = 0
+        atexit.register(self.close)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        """In a forked child: drop the parent's jar and lock (the child starts its own)."""
+        self._lock = threading.Lock()
+        self._process = None
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of the running jar, or None."""
+        process = self._process
+        return process.pid if process is not None and process.poll() is None else None
+
+    def _running(self) -> subprocess.Popen[bytes]:
+        process = self._process
+        if process is not None and self._owner_pid == os.getpid() and process.poll() is None:
+            return process
+        if process is not None and self._owner_pid == os.getpid():
+            self._stop(process)
+        java = require_java()
+        jar = meteor_jar()
+        self._process = subprocess.Popen(
+            [java, "-jar", "-Xmx2G", jar.name, "-", "-", "-stdio", "-l", "en", "-norm"],
+            cwd=jar.parent,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self._owner_pid = os.getpid()
+        return self._process
+
+    @staticmethod
+    def _stop(process: subprocess.Popen[bytes]) -> None:
+        with suppress(OSError):
+            if process.stdin is not None:
+                process.stdin.close()
         process.kill()
         process.wait()
 
+    def score(self, lines: Sequence[str]) -> list[bytes]:
+        """The jar's answer to each request line (``SCORE ||| ... ||| ...``).
 
-def meteor_stats(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> FloatArray:
-    """Per-image METEOR statistics ``[n_images, 23]`` from one JVM (chunks quirk applied).
+        A thread writes the requests while this one reads the answers, so the pipes never
+        fill up. If the jar stops mid-call it is discarded (the next call starts another)
+        and RuntimeError is raised. JavaUnavailableError when ``java`` or the jar is missing.
+        """
+        require_java()  # availability is checked on every call, even with a jar running
+        meteor_jar()
+        with self._lock:
+            process = self._running()
+            try:
+                return self._exchange(process, lines)
+            except BaseException:
+                # unread answers would shift the next call's: never reuse this process
+                self._stop(process)
+                self._process = None
+                raise
 
-    Lines are written by a thread while this one reads, so the pipes never fill up.
-    """
-    if not hypotheses:
-        return np.zeros((0, N_STATS), dtype=np.float64)
-    lines = []
-    for hyp, refs in zip(hypotheses, references, strict=True):
-        hyp = hyp.replace("|||", "").replace("  ", " ")
-        lines.append(" ||| ".join(("SCORE", " ||| ".join(refs), hyp)) + "\n")
-    with meteor_process() as process:
+    @staticmethod
+    def _exchange(process: subprocess.Popen[bytes], lines: Sequence[str]) -> list[bytes]:
         assert process.stdin is not None and process.stdout is not None
         stdin = process.stdin
 
@@ -113,18 +156,50 @@ def meteor_stats(hypotheses: Sequence[str], references: Sequence[Sequence[str]])
                 for line in lines:
                     stdin.write(line.encode("utf-8"))
                 stdin.flush()
-            except BrokenPipeError:  # the reader reports the failure
+            except (OSError, ValueError):  # the reader reports the failure
                 pass
 
         writer = threading.Thread(target=feed, daemon=True)
         writer.start()
-        rows = []
+        answers = []
         for _ in lines:
             raw = process.stdout.readline()
             if not raw:
                 raise RuntimeError("the METEOR jar stopped before scoring every caption")
-            rows.append([float(x) for x in raw.split()])
+            answers.append(raw)
         writer.join()
+        return answers
+
+    def close(self) -> None:
+        """Stop the jar (no-op when none runs or it belongs to a parent process).
+
+        Waits a few seconds for a call in progress; at interpreter exit a daemon thread may
+        never release the lock, and the jar is stopped anyway (that call then fails).
+        """
+        locked = self._lock.acquire(timeout=5)
+        try:
+            process, self._process = self._process, None
+            if process is not None and self._owner_pid == os.getpid():
+                self._stop(process)
+        finally:
+            if locked:
+                self._lock.release()
+
+
+#: The jar process shared by :func:`meteor_stats` calls.
+METEOR_SERVER = MeteorServer()
+
+
+def meteor_stats(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> FloatArray:
+    """Per-image METEOR statistics ``[n_images, 23]`` (chunks quirk applied), from the shared
+    jar process :data:`METEOR_SERVER`."""
+    if not hypotheses:
+        return np.zeros((0, N_STATS), dtype=np.float64)
+    lines = []
+    for hyp, refs in zip(hypotheses, references, strict=True):
+        hyp = hyp.replace("|||", "").replace("  ", " ")
+        lines.append(" ||| ".join(("SCORE", " ||| ".join(refs), hyp)) + "\n")
+    rows = [[float(x) for x in raw.split()] for raw in METEOR_SERVER.score(lines)]
     stats = np.asarray(rows, dtype=np.float64)
     if stats.shape[1] != N_STATS:
         raise RuntimeError(f"unexpected METEOR statistics line of {stats.shape[1]} numbers")

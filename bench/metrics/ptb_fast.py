@@ -28,7 +28,12 @@ _AFTER_WORD = (
     rf"(?={_WS}|[;)\"(]|,(?=[ \t\n\"()!?;:]|\Z)|:(?={_WS})|{_AFTER_BANG}"
     rf"|'(?=[ \t\n,.;:!?)\"]|\Z)|\.(?=[ \t\n.]|\Z))"
 )
-_AFTER_NUMBER = rf"(?=[\t\n]|\Z| (?!\d)|[;)\"(]|,(?!\d)|:(?={_WS})|{_AFTER_BANG}|\.(?=[ \t\n]|\Z))"
+# a comma before a letter, digit, period or comma may be part of a hyphenated thing
+# ("9,anti-war" is one token)
+_AFTER_NUMBER = (
+    rf"(?=[\t\n]|\Z| (?!\d)|[;)\"(]|,(?![A-Za-z0-9.,\u00ad])|:(?={_WS})|{_AFTER_BANG}"
+    r"|\.(?=[ \t\n]|\Z))"
+)
 _AFTER_HYPHENATED = (
     rf"(?=[\t\n]|\Z| (?!\d)|[;)\"(]|{_AFTER_BANG}|,(?![A-Za-z0-9.,])|:(?={_WS})"
     r"|\.(?=[ \t\n]|\Z))"
@@ -71,7 +76,7 @@ _TOKEN = "|".join(
         )
         + ")",
         rf"{_REDAUX}(?={_STOP})",
-        rf"{_NT}(?={_STOP})",
+        rf"{_NO_EMAIL}{_NT}(?={_STOP})",  # "n't" starts with a letter: maybe an e-mail
         # punctuation runs pycocoevalcap keeps
         r"[?!]{2,}(?=[ \t\n,.;:)\"]|\Z)",
         rf"-{{5,}}(?={_WS})",

@@ -224,6 +224,18 @@ def _from_utf16_units(token: str) -> str:
     return token.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
+def _strip_last(tokens: list[str], last_kept: bool) -> list[str]:
+    """pycocoevalcap strips trailing whitespace off the jar's output line (``rstrip``): a
+    line's last token loses trailing Unicode blanks (a URL may end in a no-break space)."""
+    if last_kept and tokens and tokens[-1][-1:].isspace():
+        stripped = tokens[-1].rstrip()
+        if stripped:
+            tokens[-1] = stripped
+        else:  # pragma: no cover - the lexer emits no blank-only token
+            tokens.pop()
+    return tokens
+
+
 def lex_line(text: str, pos: int, *, shortcuts: bool = True) -> tuple[list[str], int]:
     """pycocoevalcap's tokens of the line starting at ``pos`` and the next line's start.
 
@@ -233,6 +245,7 @@ def lex_line(text: str, pos: int, *, shortcuts: bool = True) -> tuple[list[str],
     evaluates every rule at every position (used by tests to check the shortcuts).
     """
     tokens: list[str] = []
+    last_kept = False  # whether the last token read (kept or dropped) was kept
     end = len(text)
     fast = FAST.match
     while pos < end:
@@ -241,19 +254,24 @@ def lex_line(text: str, pos: int, *, shortcuts: bool = True) -> tuple[list[str],
             if m is not None and m.lastgroup != "other":
                 group = m.lastgroup
                 if group == "newline":
-                    return tokens, m.end()
+                    return _strip_last(tokens, last_kept), m.end()
                 if group == "token":
                     tokens.extend(m.group("token").lower().split(" "))
+                    last_kept = True
                 elif group == "bracket":
                     tokens.append("-lrb-" if m.group("bracket") == "(" else "-rrb-")
+                    last_kept = True
+                elif m.end() > pos and text[m.end() - 1] not in " \t":
+                    last_kept = False  # a dropped token
                 pos = m.end()
                 continue
         token, pos = next_token(text, pos)
         if token is None:
             continue
         if token == NEWLINE:
-            return tokens, pos
+            return _strip_last(tokens, last_kept), pos
         token = _from_utf16_units(token).lower()
-        if token not in _DROPPED_TOKENS:
+        last_kept = token not in _DROPPED_TOKENS
+        if last_kept:
             tokens.append(token)
-    return tokens, pos
+    return _strip_last(tokens, last_kept), pos

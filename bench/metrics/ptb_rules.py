@@ -63,13 +63,16 @@ _MISC_SYMBOLS = (
 
 # Abbreviations (each a regex alternation; the lexer's own lists, induced from the WSJ).
 _ABMONTH = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
-_ABDAYS = "Mon|Tues?|Wed|Thurs?|Thu|Fri"
+_ABDAYS = "Mon|Tues?|Wed|Thurs|Thu|Fri"
 _ABSTATE = (
-    "Ala|Ariz|Calif|Colo|Conn|Dak|Del|Fla|Ga|Ind|Kans?|Ky|La|Md|Mich|Minn|Mo|Mont|Neb|Nev"
-    "|Okla|Pa|Penn|Tenn|Tex|Va|Vt|Wisc?|Wyo"
+    "Ala|Ariz|Calif|Colo|Conn|Dak|Fla|Ga|Ind|Kans?|Ky|Md|Mich|Minn|Mo|Mont|Neb|Nev"
+    "|Okla|Penn|Tenn|Va|Vt|Wisc?|Wyo"
 )
-_ABCOMP = "Inc|Cos?|Corp|Pp?tys?|Ltd|Plc|Bancorp|Dept|Bhd|Assn|Univ|Intl|Sys"
-_ABNUM = "Nos?|Prop|Ph|tel|est|ext|sq|ft"
+#: States (and the like) whose first letter must be a capital; the rest is caseless.
+_CAPITALISED = ("Ark", "Ill", "Mass", "Miss", "Ore", "Wash", "Del", "La", "Pa", "Tex")
+# Character classes are not caseless in the jar: "Pte" and "Mfg" but not "PtE", "MFG".
+_ABCOMP = "Inc|Cos?|Corp|Pp?t(?-i:[ye])s?|Ltd|Plc|Bancorp|Dept|Bhd|Assn|Univ|Intl|Sys"
+_ABNUM = "Ph|tel|est|ext|sq|ft"
 _ABPTIT = "Jr|Sr|Bros|(?:Ed|Ph)\\.D|Blvd|Rd|Esq"
 _ABTITLE = (
     "Mrs?|Ms|Drs?|Profs?|Sens?|Reps?|Attys?|Lt|Col|Gen|Messrs|Govs?|Adm|Rev|Maj|Sgt|Cpl"
@@ -78,14 +81,15 @@ _ABTITLE = (
 #: ABBREV1: usually followed by a lower-case word; before a capital they also end a sentence.
 ABBREV1_CASELESS = f"{_ABPTIT}|{_ABMONTH}|{_ABDAYS}|{_ABSTATE}|{_ABCOMP}|{_ABNUM}|etc|al|seq"
 #: ABBREV4 (becomes ABBREV2 with its period): usually followed by a capitalised word.
-ABBREV4_CASELESS = f"{_ABTITLE}|vs|Alex|Wm|Jos|Cie|a\\.k\\.a|cf|TREAS|Invt|Elec|Natl|M[ft]g"
+ABBREV4_CASELESS = (
+    f"{_ABTITLE}|vs|Alex|Wm|Jos|Cie|a\\.k\\.a|cf|TREAS|Invt|Elec|Natl|M(?-i:[ft])g"
+    "|Mme|Mlle|Msgr|Insp|Assoc|Bldg|Ct|Rt"
+)
 #: ABBREV3: abbreviations only before a number.
 ABBREV3_WORDS = "ca|figs?|prop|nos?|art|bldg|pp|op"
 #: Every word the rules above may keep together with a following period (case-folded
 #: superset, including the case-sensitive state and title entries).
-ANY_ABBREVIATION = (
-    f"{ABBREV1_CASELESS}|{ABBREV4_CASELESS}|{ABBREV3_WORDS}|ark|ill|mass|miss|ore|wash"
-)
+ANY_ABBREVIATION = f"{ABBREV1_CASELESS}|{ABBREV4_CASELESS}|{ABBREV3_WORDS}|{'|'.join(_CAPITALISED)}"
 
 
 def _ci(words: str) -> str:
@@ -183,21 +187,8 @@ def macros() -> dict[str, str]:
         + r"|>)?"
     )
     m["TWITTER"] = r"@[a-zA-Z_][a-zA-Z_0-9]*|#" + m["LETTER"] + "+"
-    m["ABBREV1"] = (
-        "(?:"
-        + _ci(ABBREV1_CASELESS)
-        + "|A"
-        + _ci("rk")
-        + "|I"
-        + _ci("ll")
-        + "|M"
-        + _ci("ass|iss")
-        + "|O"
-        + _ci("re")
-        + "|W"
-        + _ci("ash")
-        + r")\."
-    )
+    capitalised = "|".join(word[0] + _ci(word[1:]) for word in _CAPITALISED)
+    m["ABBREV1"] = f"(?:{_ci(ABBREV1_CASELESS)}|{capitalised})\\."
     m["ABBREV4"] = "(?:" + _ci(ABBREV4_CASELESS) + "|M" + _ci("iss") + f"|{m['ACRO']}|[A-Za-z])"
     m["ABBREV3"] = _ci(f"(?:{ABBREV3_WORDS})\\.")
     m["ACRONYM"] = f"(?:{m['ACRO']})\\."

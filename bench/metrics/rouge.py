@@ -6,10 +6,11 @@ taken separately* and combined as ``(1 + b^2) P R / (R + b^2 P)`` with ``b = 1.2
 either is 0). Quirk kept: tokens come from ``str.split(" ")``, so an empty caption is one
 empty token (and two adjacent spaces make an empty token).
 
-The LCS of all (hypothesis, reference) pairs is computed at once with Hyyro's bit-vector
-algorithm on uint64 words: the shorter sequence of each pair is the bit pattern, and one
-vectorised step per token of the longer one updates every pair. Pairs whose sequences are
-both longer than 64 tokens fall back to dynamic programming.
+The LCS of every (hypothesis, reference) pair is computed at once with the bit-vector
+algorithm of Allison and Dix as written by Hyyro: each reference is a bit pattern (one bit
+per token, several 64-bit words for long references, with carries between words), and one
+vectorised step per hypothesis token updates every pair of a block
+(:mod:`bench.metrics.pair_blocks`).
 """
 
 from __future__ import annotations
@@ -17,72 +18,45 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import numpy.typing as npt
 
 from bench.metrics.base import FloatArray
 from bench.metrics.ngrams import IntArray
+from bench.metrics.pair_blocks import (
+    PairBlock,
+    U64Array,
+    caption_tokens,
+    low_bits,
+    match_masks,
+    pair_blocks,
+    popcount,
+)
 
 BETA = 1.2
-_WORD_BITS = 64
-_CHUNK = 4096
 
 
-def _popcount(values: npt.NDArray[np.uint64]) -> IntArray:
-    if hasattr(np, "bitwise_count"):
-        return np.asarray(np.bitwise_count(values), dtype=np.int64)
-    as_bytes = values.view(np.uint8).reshape(values.size, 8)  # pragma: no cover - numpy<2
-    bits = np.unpackbits(as_bytes, axis=1).sum(axis=1)  # pragma: no cover
-    return np.asarray(bits, dtype=np.int64)  # pragma: no cover
-
-
-def _padded(ids: IntArray, starts: IntArray, lengths: IntArray, width: int, fill: int) -> IntArray:
-    cols = np.arange(width)
-    index = starts[:, None] + cols[None, :]
-    valid = cols[None, :] < lengths[:, None]
-    return np.where(valid, ids[np.minimum(index, max(ids.size - 1, 0))], fill)
-
-
-def _match_masks(a: IntArray, b: IntArray) -> npt.NDArray[np.uint64]:
-    """``masks[p, j]``: bit ``i`` set when ``a[p, i] == b[p, j]`` (``a`` at most 64 wide)."""
-    eq = a[:, :, None] == b[:, None, :]
-    packed = np.packbits(eq, axis=1, bitorder="little")  # [P, ceil(Wa/8), Wb]
-    full = np.zeros((a.shape[0], 8, b.shape[1]), dtype=np.uint8)
-    full[:, : packed.shape[1], :] = packed
-    return np.ascontiguousarray(full.transpose(0, 2, 1)).view("<u8")[..., 0]
-
-
-def _lcs_bitparallel(
-    ids: IntArray, a_start: IntArray, a_len: IntArray, b_start: IntArray, b_len: IntArray
-) -> IntArray:
-    """LCS lengths of pairs (a_i, b_i) of token runs in ``ids``; every ``a_len <= 64``."""
-    out = np.zeros(a_len.size, dtype=np.int64)
-    for lo in range(0, a_len.size, _CHUNK):
-        sl = slice(lo, lo + _CHUNK)
-        a = _padded(ids, a_start[sl], a_len[sl], int(a_len[sl].max()), -1)
-        b = _padded(ids, b_start[sl], b_len[sl], int(b_len[sl].max()), -2)
-        masks = np.asarray(_match_masks(a, b), dtype=np.uint64)
-        v = np.full(a.shape[0], np.iinfo(np.uint64).max, dtype=np.uint64)
-        for j in range(b.shape[1]):
-            u = np.bitwise_and(v, masks[:, j])
-            v = np.bitwise_or(v + u, v - u)
-        length = a_len[sl].astype(np.uint64)
-        low = np.where(
-            length >= _WORD_BITS,
-            np.uint64(np.iinfo(np.uint64).max),
-            (np.uint64(1) << np.minimum(length, np.uint64(_WORD_BITS - 1))) - np.uint64(1),
-        ).astype(np.uint64)
-        out[sl] = a_len[sl] - _popcount(v & low)
+def _add(a: U64Array, b: U64Array) -> U64Array:
+    """``a + b`` on multi-word unsigned integers (words little-endian on the last axis)."""
+    if a.shape[-1] == 1:
+        return a + b
+    out = np.empty_like(a)
+    carry = np.zeros(a.shape[:-1], dtype=np.uint64)
+    for w in range(a.shape[-1]):
+        partial = a[..., w] + b[..., w]
+        total = partial + carry
+        carry = ((partial < a[..., w]) | (total < partial)).astype(np.uint64)
+        out[..., w] = total
     return out
 
 
-def _lcs_dp(a: Sequence[int], b: Sequence[int]) -> int:
-    previous = [0] * (len(b) + 1)
-    for x in a:
-        current = [0]
-        for j, y in enumerate(b):
-            current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
-        previous = current
-    return previous[-1]
+def _lcs(block: PairBlock) -> IntArray:
+    """``[C, R]`` LCS length of each hypothesis with each of its references."""
+    masks = match_masks(block.hyp[:, None, :], block.refs)  # [C, R, Wh, words]
+    v = np.full((*masks.shape[:2], masks.shape[-1]), np.iinfo(np.uint64).max, dtype=np.uint64)
+    for i in range(int(block.hyp_len.max())):
+        match = masks[:, :, i, :]
+        v = _add(v, v & match) | (v & ~match)
+    inside = low_bits(block.refs.shape[-1], masks.shape[-1])[block.ref_len - 1]
+    return np.asarray(block.ref_len - popcount(v & inside), dtype=np.int64)
 
 
 def rouge_l_scores(
@@ -92,41 +66,13 @@ def rouge_l_scores(
     n_img = len(hypotheses)
     if n_img == 0:
         return np.zeros(0, dtype=np.float64)
-    ref_counts = np.fromiter((len(r) for r in references), dtype=np.int64, count=n_img)
-    if (ref_counts == 0).any():
-        raise ValueError("every image needs at least one reference")
-    sentences = list(hypotheses) + [r for refs in references for r in refs]
-    split = [s.split(" ") for s in sentences]
-    lengths = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
-    tokens = [t for words in split for t in words]
-    vocab = {t: i for i, t in enumerate(dict.fromkeys(tokens))}
-    ids = np.fromiter(map(vocab.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-
-    owner = np.repeat(np.arange(n_img, dtype=np.int64), ref_counts)
-    ref_index = n_img + np.arange(owner.size, dtype=np.int64)
-    hyp_len, ref_len = lengths[owner], lengths[ref_index]
-    hyp_start, ref_start = starts[owner], starts[ref_index]
-    hyp_shorter = hyp_len <= ref_len
-    a_start = np.where(hyp_shorter, hyp_start, ref_start)
-    a_len = np.where(hyp_shorter, hyp_len, ref_len)
-    b_start = np.where(hyp_shorter, ref_start, hyp_start)
-    b_len = np.where(hyp_shorter, ref_len, hyp_len)
-    lcs = np.zeros(owner.size, dtype=np.int64)
-    fits = a_len <= _WORD_BITS
-    pick = np.flatnonzero(fits)
-    lcs[pick] = _lcs_bitparallel(ids, a_start[pick], a_len[pick], b_start[pick], b_len[pick])
-    for p in np.flatnonzero(~fits):
-        a = ids[a_start[p] : a_start[p] + a_len[p]].tolist()
-        b = ids[b_start[p] : b_start[p] + b_len[p]].tolist()
-        lcs[p] = _lcs_dp(a, b)
-
-    precision = lcs / hyp_len
-    recall = lcs / ref_len
+    tokens = caption_tokens(hypotheses, references, separator=" ")
     prec_max = np.zeros(n_img)
     rec_max = np.zeros(n_img)
-    np.maximum.at(prec_max, owner, precision)
-    np.maximum.at(rec_max, owner, recall)
+    for block in pair_blocks(tokens):
+        lcs = _lcs(block)
+        prec_max[block.images] = (lcs / block.hyp_len[:, None]).max(axis=1)
+        rec_max[block.images] = (lcs / block.ref_len).max(axis=1)
     ok = (prec_max != 0) & (rec_max != 0)
     b2 = beta**2
     denom = np.where(ok, rec_max + b2 * prec_max, 1.0)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
+from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA
 from metric_corpora import caption_corpus
 from pycocoevalcap.bleu.bleu import Bleu
 from pycocoevalcap.cider.cider import Cider
@@ -20,6 +21,7 @@ from bench.metrics.ptb_tokenizer import ptb_tokenize
 from bench.metrics.rouge import rouge_l_scores
 
 TOL = 1e-9
+DATA = Path(__file__).resolve().parent / "data"
 
 
 def _tokenized(n_images: int, seed: int, odd: float = 0.3) -> tuple[list[str], list[list[str]]]:
@@ -65,6 +67,80 @@ def test_parity_on_5000_images_by_5_references() -> None:
 def test_parity_on_degenerate_captions() -> None:
     hyps = ["", "a", "a a a a a a a a", "b c", "the the the", "x  y", "a b c d e f g h i j"]
     refs = [["a b", "c"], ["a"], ["a a"], [""], ["the"], ["x y", "y x"], ["a b c", "j i h"]]
+    _assert_parity(hyps, refs)
+
+
+def _random_words(rng: random.Random, vocab: list[str], low: int, high: int) -> str:
+    return " ".join(rng.choice(vocab) for _ in range(rng.randint(low, high)))
+
+
+def test_parity_on_long_captions_and_uneven_reference_counts() -> None:
+    """Sentences past 64 tokens (multi-word bit masks), 1 to 7 references per image and
+    repeated n-grams inside a sentence (clipping)."""
+    rng = random.Random(3)
+    vocab = [f"w{i}" for i in range(40)]
+    hyps, refs = [], []
+    for image in range(60):
+        long_hyp = image % 3 == 0
+        hyps.append(
+            _random_words(rng, vocab, 60, 150) if long_hyp else _random_words(rng, vocab, 1, 20)
+        )
+        refs.append(
+            [
+                _random_words(rng, vocab, 50, 140)
+                if (image + r) % 4 == 0
+                else _random_words(rng, vocab, 1, 25)
+                for r in range(1 + image % 7)
+            ]
+        )
+    hyps[1] = refs[1][0]  # an exact match
+    _assert_parity(hyps, refs)
+
+
+def test_parity_with_a_vocabulary_beyond_16_bits() -> None:
+    rng = random.Random(4)
+    vocab = [f"t{i}" for i in range(40_000)]
+    common = vocab[:30]
+    hyps = [
+        _random_words(rng, common, 3, 12) + " " + _random_words(rng, vocab, 1, 5)
+        for _ in range(150)
+    ]
+    refs = [
+        [
+            _random_words(rng, common, 3, 12) + " " + _random_words(rng, vocab, 20, 60)
+            for _ in range(4)
+        ]
+        for _ in range(150)
+    ]
+    _assert_parity(hyps, refs)
+
+
+def test_parity_with_unusual_whitespace_and_long_tokens() -> None:
+    """Tokens of 8-15 and over 15 bytes, NUL bytes, non-ASCII text, no-break spaces (split by
+    ``str.split()`` but not by ROUGE's ``split(" ")``), an ideographic space (the slower
+    dictionary path) and doubled spaces."""
+    words = [
+        "a",
+        "dog",
+        "caf\u00e9",
+        "\u65e5\u672c",
+        "abcdefgh",
+        "abcdefghi",
+        "abcdefghijklmno",
+        "abcdefghijklmnop",
+        "abcdefghijklmnopqrstuvwxyz",
+        "x\x00",
+        "x\x00\x00",
+        "5\u00a07/8",
+    ]
+    rng = random.Random(5)
+    hyps = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 9))) for _ in range(80)]
+    refs = [
+        [" ".join(rng.choice(words) for _ in range(rng.randint(1, 9))) for _ in range(3)]
+        for _ in range(80)
+    ]
+    hyps[0] = "a  dog"
+    refs[1][0] = "dog\u3000a dog"
     _assert_parity(hyps, refs)
 
 

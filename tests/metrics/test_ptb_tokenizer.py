@@ -7,6 +7,7 @@ import random
 import pytest
 from metric_corpora import fuzz_sentence, sentence_corpus, varied_sentences
 
+from bench.metrics import ptb_chunks
 from bench.metrics.java_tools import java_ptb_tokenize
 from bench.metrics.ptb_tokenizer import ptb_tokenize, ptb_tokenize_slow
 
@@ -27,6 +28,13 @@ HAND_CASES = [
     ("Etc. The Inc. Jan. 5", "etc. the inc. jan. 5"),
     ("5 7/8 and 555 123 4567", "5\u00a07/8 and 555\u00a0123\u00a04567"),
     ("emoji 😀 here", "emoji here"),
+    (
+        "Bldg. 5 and No. 5, No. x Prop. Thur. Mme. Pte. Ltd.",
+        "bldg. 5 and no. 5 no x prop thur mme. pte. ltd.",
+    ),
+    ("MFG. Mfg. Del. del. PTY. Pty. tex.", "mfg mfg. del. del pty pty. tex"),
+    ("see http://a.org/b\u00a0", "see http://a.org/b"),
+    ("9,anti-war and 9,anti war", "9,anti-war and 9 anti war"),
     ("", ""),
     ("   ", ""),
 ]
@@ -92,3 +100,72 @@ def test_shortcuts_agree_at_the_end_of_input() -> None:
     lines += ["x 'VE", "THEY'RE", "it's", "don't", "cont'd.", "a.", "Inc."]
     for line in lines:
         assert ptb_tokenize([line]) == ptb_tokenize_slow([line]), line
+
+
+# Shapes where a token or a trailing context may reach across the blanks between chunks,
+# and chunks the memo must refuse (see bench.metrics.ptb_chunks).
+BOUNDARY_FRAGMENTS = [
+    *["555 1234", "(555) 123-4567", "5 7/8", "12 345", "3 4", "1) 2", "x5 6y", "555\t1234"],
+    *[". . .", "x. .y", ". .", "a . . . b", "wait... ."],
+    *["U.S.", "etc.", "No.", "Mr.", "A.", "a.", "I.", "Ph.D.", "e.g.", "Inc.", "Calif.", "Mass."],
+    *["Jr.", "Fig.", "Nos.", "vs.", "Wash.", "St.", "Ave."],
+    *["Mr", "Dr", "U.S", "a.k.a", "vs", "Mt"],
+    *["The", "A", "5", "dog", ",", "About", "He", "<b>", "x"],
+    *["a\u00a0b", "\u3000", "x\u200by", "a<b", "x\u2009y", "\u0663 \u0664", "\u0663", "\x01"],
+    *["it's", "'VE", "THEY'RE", "don't", "cont'd.", "y'all", "'Tis", "gonna", "cannot", "o'clock"],
+    *["'quoted'", '"x"', "`` x ''", ":)", ";-)", ":-(", "(really)", "[sic]"],
+    *["$12.99", "24/7", "1,000", "3:30", "-5", "+3", "1st", "20-year-old", "555-1234"],
+    *["\U0001f600", "caf\u00e9", "\u65e5\u672c", "\u2019s", "\u2013"],
+]
+_BLANKS = [" ", " ", " ", "  ", "\t", " \t "]
+
+
+def boundary_line(rng: random.Random) -> str:
+    """A line of boundary fragments glued by assorted blanks."""
+    parts = [rng.choice(BOUNDARY_FRAGMENTS) for _ in range(rng.randint(1, 6))]
+    line = "".join(part + rng.choice(_BLANKS) for part in parts)
+    return line.rstrip() if rng.random() < 0.7 else line
+
+
+def test_chunks_agree_with_the_full_rules_across_blanks() -> None:
+    rng = random.Random(17)
+    lines = [boundary_line(rng) for _ in range(3000)]
+    expected = ptb_tokenize_slow(lines)
+    ptb_chunks.CHUNK_TOKENS.clear()
+    assert ptb_tokenize(lines) == expected  # memo filled during the call
+    assert ptb_tokenize(lines) == expected  # memo already filled
+    for i in range(0, 3000, 30):  # each line also as the last line (end of input)
+        assert ptb_tokenize(lines[i : i + 2]) == ptb_tokenize_slow(lines[i : i + 2])
+
+
+def test_chunk_memo_refuses_chunks_whose_tokens_depend_on_their_neighbours() -> None:
+    unsafe = ptb_chunks.UNSAFE + " "
+    for chunk in ["A.", "No.", "li'lNo.", "a\u00a0b", "<b>", "\u0663", "\x01"]:
+        assert ptb_chunks.chunk_tokens(chunk) == unsafe, chunk
+    for chunk in [
+        "park.",
+        "etc.",
+        "U.S.",
+        "dog",
+        "it's",
+        "$12.99",
+        "U.S",
+        "o'clock",
+        "(really)",
+        "Dogs!",
+    ]:
+        expected = ptb_tokenize_slow([chunk + " x", ""])[0].split(" ")[:-1]
+        got = ptb_chunks.chunk_tokens(chunk).replace("\x02", "").replace("\x03", "")
+        assert got == "".join(token + " " for token in expected), chunk
+
+
+@pytest.mark.slow
+def test_chunk_boundary_lines_match_the_java_tokenizer(java: str) -> None:
+    rng = random.Random(23)
+    lines = [boundary_line(rng) for _ in range(1500)]
+    assert ptb_tokenize(lines) == java_ptb_tokenize(lines)
+
+
+def test_line_breaks_and_astral_characters_together_match_the_jar(java: str) -> None:
+    captions = ["a\U0001f600b c\rd", "\U0001f600\U0001f600 x\u2028y", "it's \U0001f600", "end"]
+    assert ptb_tokenize(captions) == java_ptb_tokenize(captions) == ptb_tokenize_slow(captions)
