@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from bench.capabilities import Generator
-from bench.data.cards import DatasetCard
 from bench.metrics.captioning import caption_metrics
 from bench.tasking import (
     Batch,
-    DataOptions,
     Executor,
     Output,
     TaskData,
@@ -18,31 +15,19 @@ from bench.tasking import (
     WorkItem,
     sample_rows,
 )
-from modalbench_tasks.common import collect_errors, load_task_data, usable
+from modalbench_tasks.common import CardTask, collect_errors, usable
 
 HEADLINE = ("CIDEr", "BLEU-4")
 
 
-@dataclass
-class CaptioningTask:
+class CaptioningTask(CardTask):
     """Caption every image of the card's split with one fixed prompt."""
 
-    card: DatasetCard
-
     family = "captioning"
-
-    @property
-    def name(self) -> str:
-        """The registered task name (the card's)."""
-        return self.card.name
 
     def accepts(self) -> tuple[type, ...]:
         """Captioning needs a Generator."""
         return (Generator,)
-
-    def load(self, options: DataOptions) -> TaskData:
-        """Read the card's split."""
-        return load_task_data(self.card, options)
 
     def settings(self) -> dict[str, Any]:
         """Prompt and generation length (part of the prediction cache key)."""

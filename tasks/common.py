@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
 
 from bench.data.cards import DatasetCard
 from bench.data.fingerprint import fingerprint_samples
@@ -66,6 +66,24 @@ def load_task_data(card: DatasetCard, options: DataOptions) -> TaskData:
         train=train,
         errors=errors,
     )
+
+
+@dataclass
+class CardTask:
+    """Base of the built-in families: a task bound to one dataset card."""
+
+    card: DatasetCard
+
+    family: ClassVar[str] = ""
+
+    @property
+    def name(self) -> str:
+        """The registered task name (the card's)."""
+        return self.card.name
+
+    def load(self, options: DataOptions) -> TaskData:
+        """Read, check and fingerprint the card's evaluated split."""
+        return load_task_data(self.card, options)
 
 
 def usable(sample: Sample) -> bool:

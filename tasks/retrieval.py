@@ -6,17 +6,14 @@ full text x image similarity matrix is never held in memory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from bench.capabilities import ImageTextEmbedder
-from bench.data.cards import DatasetCard
 from bench.metrics.retrieval import retrieval_metrics_from_embeddings
 from bench.tasking import (
     Batch,
-    DataOptions,
     Executor,
     Output,
     TaskData,
@@ -24,7 +21,7 @@ from bench.tasking import (
     WorkItem,
     sample_rows,
 )
-from modalbench_tasks.common import collect_errors, load_task_data, usable
+from modalbench_tasks.common import CardTask, collect_errors, usable
 
 HEADLINE = ("t2i_R@1", "i2t_R@1")
 
@@ -49,7 +46,8 @@ def _stack(outputs: dict[str, Output], ids: list[str], dim: int) -> tuple[np.nda
 def _normalise(matrix: np.ndarray) -> np.ndarray:
     """L2-normalise rows (cosine similarity); all-zero rows stay zero."""
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+    unit: np.ndarray = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+    return unit
 
 
 def _dimension(*stages: dict[str, Output]) -> int:
@@ -59,26 +57,14 @@ def _dimension(*stages: dict[str, Output]) -> int:
     return 1
 
 
-@dataclass
-class RetrievalTask:
+class RetrievalTask(CardTask):
     """Rank every image for every caption (t2i) and every caption for every image (i2t)."""
 
-    card: DatasetCard
-
     family = "retrieval"
-
-    @property
-    def name(self) -> str:
-        """The registered task name (the card's)."""
-        return self.card.name
 
     def accepts(self) -> tuple[type, ...]:
         """Retrieval needs an ImageTextEmbedder."""
         return (ImageTextEmbedder,)
-
-    def load(self, options: DataOptions) -> TaskData:
-        """Read the card's split (one sample per image, captions as references)."""
-        return load_task_data(self.card, options)
 
     def evaluate(
         self, model: object, data: TaskData, executor: Executor, *, seed: int

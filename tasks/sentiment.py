@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,13 +21,11 @@ from bench.capabilities import (
     ImageTextEmbedder,
     LabeledBatch,
 )
-from bench.data.cards import DatasetCard
 from bench.data.fingerprint import fingerprint_samples
 from bench.errors import SampleError, UsageError
 from bench.metrics.sentiment import classification_metrics
 from bench.tasking import (
     Batch,
-    DataOptions,
     Executor,
     Output,
     TaskData,
@@ -36,7 +33,7 @@ from bench.tasking import (
     WorkItem,
     sample_rows,
 )
-from modalbench_tasks.common import collect_errors, load_task_data, option, usable
+from modalbench_tasks.common import CardTask, collect_errors, option, usable
 
 HEADLINE = ("accuracy", "macro_f1")
 DEFAULT_PROMPT = (
@@ -64,18 +61,10 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
     return np.asarray(exp / exp.sum(axis=1, keepdims=True))
 
 
-@dataclass
-class SentimentTask:
+class SentimentTask(CardTask):
     """Label each (image, text) pair with one of the card's sentiment labels."""
 
-    card: DatasetCard
-
     family = "sentiment"
-
-    @property
-    def name(self) -> str:
-        """The registered task name (the card's)."""
-        return self.card.name
 
     @property
     def labels(self) -> list[str]:
@@ -86,10 +75,6 @@ class SentimentTask:
     def accepts(self) -> tuple[type, ...]:
         """Any classifier, a generator (prompted) or a dual encoder (zero-shot)."""
         return (FittableClassifier, Classifier, Generator, ImageTextEmbedder)
-
-    def load(self, options: DataOptions) -> TaskData:
-        """Read the card's split."""
-        return load_task_data(self.card, options)
 
     def _check_labels(self, data: TaskData) -> None:
         unknown = {str(s.label) for s in data.samples if usable(s)} - set(self.labels)
@@ -207,7 +192,9 @@ class SentimentTask:
     def _zero_shot_call(self, model: ImageTextEmbedder, prompts: dict[str, list[str]]) -> Any:
         def unit(matrix: np.ndarray) -> np.ndarray:
             matrix = np.asarray(matrix, dtype=np.float64)
-            return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+            norms = np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+            unit_rows: np.ndarray = matrix / norms
+            return unit_rows
 
         cache: dict[str, np.ndarray] = {}
 

@@ -6,17 +6,14 @@ head) answers with its top label. Answer-type and question-type breakdowns come 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from bench.capabilities import Classifier, Generator
-from bench.data.cards import DatasetCard
 from bench.metrics.vqa import vqa_metrics
 from bench.tasking import (
     Batch,
-    DataOptions,
     Executor,
     Output,
     TaskData,
@@ -24,31 +21,19 @@ from bench.tasking import (
     WorkItem,
     sample_rows,
 )
-from modalbench_tasks.common import collect_errors, load_task_data, option, usable
+from modalbench_tasks.common import CardTask, collect_errors, option, usable
 
 HEADLINE = ("accuracy",)
 
 
-@dataclass
-class VQATask:
+class VQATask(CardTask):
     """Answer each question about its image."""
 
-    card: DatasetCard
-
     family = "vqa"
-
-    @property
-    def name(self) -> str:
-        """The registered task name (the card's)."""
-        return self.card.name
 
     def accepts(self) -> tuple[type, ...]:
         """A Generator (free-form answers) or a Classifier over an answer vocabulary."""
         return (Generator, Classifier)
-
-    def load(self, options: DataOptions) -> TaskData:
-        """Read the card's split."""
-        return load_task_data(self.card, options)
 
     def settings(self) -> dict[str, Any]:
         """Prompt template and answer length (part of the prediction cache key)."""
