@@ -77,7 +77,9 @@ class FittableClassifier(Classifier, Protocol):
         ...
 
     def fit_settings(self) -> dict[str, Any]:
-        """The settings of the fitted head, recorded in the RunRecord."""
+        """The head's settings, known before fitting: recorded in the RunRecord and part of
+        the prediction-cache key (the task adds the train split's fingerprint and the seed),
+        so they must name everything that changes the fitted head."""
         ...
 
 

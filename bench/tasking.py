@@ -95,8 +95,12 @@ class Executor(Protocol):
         *,
         settings: Mapping[str, Any] | None = None,
         output_kind: str = "text",
+        prepare: Callable[[], None] | None = None,
     ) -> StageResult:
         """Run ``call`` over ``items`` in batches; cached by stage, settings and item id.
+
+        ``prepare`` (fitting a head, say) runs once before the first uncached batch, and
+        not at all when every item comes from the cache; an exception it raises propagates.
 
         ``output_kind`` is ``"text"`` (a non-empty string per item) or ``"vector"`` (a finite
         float vector per item); anything else, or a :class:`SampleError` in the returned

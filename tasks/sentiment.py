@@ -9,7 +9,7 @@ parsed; an ImageTextEmbedder is used zero-shot with label prompts for both modal
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ from bench.tasking import (
     Batch,
     Executor,
     Output,
+    Sample,
     TaskData,
     TaskResult,
     WorkItem,
@@ -84,33 +85,56 @@ class SentimentTask(CardTask):
                 f"'task.labels' {self.labels}"
             )
 
-    def _fit(self, model: FittableClassifier, data: TaskData, executor: Executor, seed: int) -> str:
+    def _train_samples(self, data: TaskData) -> list[Sample]:
         if data.train is None:
             raise UsageError(
                 f"{self.card.name}: model needs fitting but the card has no train_split"
             )
-        train = [s for s in data.train() if usable(s)]
+        return [s for s in data.train() if usable(s)]
+
+    @staticmethod
+    def _fit(
+        model: FittableClassifier, train: Sequence[Sample], executor: Executor, seed: int
+    ) -> None:
         items = [WorkItem(s.id, s.image, s.text, str(s.label)) for s in train]
         batches = (
             LabeledBatch(b.images, b.texts, b.labels) for b in executor.batches("fit", items)
         )
         model.fit(batches, seed=seed)
-        return fingerprint_samples(train)
 
     def evaluate(
         self, model: object, data: TaskData, executor: Executor, *, seed: int
     ) -> TaskResult:
-        """Classify every example (fitting first when the model needs it) and score."""
+        """Classify every example (fitting first when the model needs it) and score.
+
+        A fittable model is fitted only when some example's scores are not cached: the
+        cache key already holds the train split's fingerprint, the head's settings and the
+        seed, so a rerun of a finished evaluation skips the fit entirely.
+        """
         self._check_labels(data)
         labels = self.labels
         settings: dict[str, Any] = {"labels": labels}
         items = [WorkItem(s.id, s.image, s.text) for s in data.samples if usable(s)]
+        prepare: Callable[[], None] | None = None
         if isinstance(model, FittableClassifier):
-            settings["train_fingerprint"] = self._fit(model, data, executor, seed)
+            train = self._train_samples(data)
+            settings["train_fingerprint"] = fingerprint_samples(train)
             settings["fit"] = model.fit_settings()
             settings["seed"] = seed
         if isinstance(model, Classifier):
-            stage_name, call = "classify", self._classifier_call(model)
+            stage_name = "classify"
+            columns: list[int] = []
+            call = self._classifier_call(model, columns)
+            if isinstance(model, FittableClassifier):
+                fittable = model
+
+                def prepare() -> None:
+                    # The labels of a fitted head are known only once it is fitted.
+                    self._fit(fittable, train, executor, seed)
+                    columns[:] = self._label_columns(fittable)
+
+            else:
+                columns[:] = self._label_columns(model)
         elif isinstance(model, Generator):
             stage_name = "generate"
             settings["prompt_template"] = option(self.card, "prompt_template", DEFAULT_PROMPT, str)
@@ -122,7 +146,9 @@ class SentimentTask(CardTask):
             settings["label_prompts"] = self._label_prompts()
             call = self._zero_shot_call(model, settings["label_prompts"])
         settings["mode"] = stage_name
-        stage = executor.map(stage_name, items, call, settings=settings, output_kind="vector")
+        stage = executor.map(
+            stage_name, items, call, settings=settings, output_kind="vector", prepare=prepare
+        )
         probabilities = {k: np.asarray(v, dtype=np.float64) for k, v in stage.outputs.items()}
         predicted = {k: labels[int(p.argmax())] for k, p in probabilities.items()}
         ids = [s.id for s in data.samples]
@@ -146,14 +172,18 @@ class SentimentTask(CardTask):
             settings=settings,
         )
 
-    def _classifier_call(self, model: Classifier) -> Any:
+    def _label_columns(self, model: Classifier) -> list[int]:
         model_labels = [str(x).lower() for x in model.labels()]
         missing = [x for x in self.labels if x.lower() not in model_labels]
         if missing:
             raise UsageError(
                 f"model labels {list(model.labels())} do not cover the task's labels {missing}"
             )
-        columns = [model_labels.index(x.lower()) for x in self.labels]
+        return [model_labels.index(x.lower()) for x in self.labels]
+
+    def _classifier_call(self, model: Classifier, columns: list[int]) -> Any:
+        """The classify call, reading the model's scores at ``columns`` (the task's label
+        order), a list filled in before the first batch runs."""
 
         def call(batch: Batch) -> list[Output]:
             scores = np.asarray(model.classify(batch.images, batch.texts), dtype=np.float64)

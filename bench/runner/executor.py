@@ -147,6 +147,7 @@ class LoaderExecutor:
         *,
         settings: Mapping[str, Any] | None = None,
         output_kind: str = "text",
+        prepare: Callable[[], None] | None = None,
     ) -> StageResult:
         """See :meth:`bench.tasking.Executor.map`."""
         stage_key = stable_key(stage, dict(settings or {}), output_kind)
@@ -160,6 +161,8 @@ class LoaderExecutor:
             )
             self.meter.add_cached(stage, len(result.outputs))
         todo = [item for item in mine if item.id not in result.outputs]
+        if todo and prepare is not None:
+            prepare()
         for loaded in self._loaded(todo, stage, batch_size):
             result.errors.update(loaded.failures)
             if not loaded.batch.ids:

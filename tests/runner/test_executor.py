@@ -231,3 +231,32 @@ def test_out_of_memory_on_a_text_stage_halves_it_too() -> None:
     result = executor.map("t", [WorkItem(f"t{k}", None, "x") for k in range(25)], call)
     assert len(result.outputs) == 25
     assert [e["to"] for e in executor.oom_events] == [2] and max(seen) == 10
+
+
+def test_prepare_runs_once_before_uncached_work_and_never_on_a_cached_rerun(
+    tmp_path: Path,
+) -> None:
+    calls: list[str] = []
+
+    def prepare() -> None:
+        calls.append("prepare")
+
+    def call(batch: Batch) -> list[Output | SampleError]:
+        calls.append("call")
+        return red_level(batch)
+
+    first = make_executor(tmp_path).map("s", items(10), call, prepare=prepare)
+    assert calls[0] == "prepare" and calls.count("prepare") == 1
+    assert calls.count("call") == 3
+    calls.clear()
+    again = make_executor(tmp_path).map("s", items(10), call, prepare=prepare)
+    assert calls == []
+    assert again.outputs == first.outputs
+
+
+def test_an_error_in_prepare_propagates_instead_of_failing_items() -> None:
+    def prepare() -> None:
+        raise ValueError("cannot fit")
+
+    with pytest.raises(ValueError, match="cannot fit"):
+        make_executor().map("s", items(3), red_level, prepare=prepare)
