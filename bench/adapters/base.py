@@ -82,7 +82,10 @@ class ModelAdapter(Protocol):
 class ModelHandle(Protocol):
     """A resolved spec: knows its adapter class (so capabilities are checkable) before loading."""
 
-    spec: ModelSpec
+    @property
+    def spec(self) -> ModelSpec:
+        """The spec this handle was resolved from."""
+        ...
 
     @property
     def adapter_class(self) -> type:

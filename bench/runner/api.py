@@ -269,11 +269,11 @@ def run(
     device = rank_device(device, ranks)
     dtype = resolve_dtype(config.dtype, device)
     # Every task's data loads (and fails on a wrong layout) before any model weights do.
-    options = DataOptions(config.data_dir, config.limit, config.seed)
+    data_options = DataOptions(config.data_dir, config.limit, config.seed)
     data: dict[str, TaskData] = {}
     for job in jobs:
         if job.task.name not in data:
-            data[job.task.name] = job.task.load(options)
+            data[job.task.name] = job.task.load(data_options)
     cache = PredictionCache(cache_dir() / "predictions.sqlite") if config.use_cache else None
     records: list[RunRecord] = []
     try:
