@@ -35,7 +35,8 @@ def spice_unavailable() -> str | None:
     missing = [name for name in _MODELS if not (jar.parent / "lib" / name).exists()]
     if missing:
         return (
-            f"SPICE needs the Stanford CoreNLP 3.6.0 models in {jar.parent / 'lib'} "
+            # Package-relative: the reason is stored in RunRecords, which get shared.
+            "SPICE needs the Stanford CoreNLP 3.6.0 models in pycocoevalcap/spice/lib "
             f"(missing {', '.join(missing)}; pycocoevalcap's get_stanford_models fetches them)"
         )
     return None
