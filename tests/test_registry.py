@@ -161,3 +161,19 @@ def test_bad_data_fails_before_any_weights_load(
     )
     assert code == 2
     assert "toy: missing file samples.json" in capsys.readouterr().err
+
+
+def test_python_api_takes_str_paths(toy_plugin: dict[str, str], tmp_path: Path) -> None:
+    import bench
+
+    (record,) = bench.run(
+        tasks=["toy-colour"],
+        models=["toy:mean-colour"],
+        out=str(tmp_path / "results"),
+        use_cache=False,
+        progress=False,
+        bootstrap=0,
+        num_workers=0,
+    )
+    assert record.task.name == "toy-colour"
+    assert list((tmp_path / "results" / "toy-colour").glob("*/*/record.json"))

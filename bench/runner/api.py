@@ -255,6 +255,12 @@ def run(
     written under ``out``.
     """
     config = replace(config or RunConfig(), **options)
+    # The Python API takes str paths as readily as Path objects.
+    config = replace(
+        config,
+        out=Path(config.out),
+        data_dir=None if config.data_dir is None else Path(config.data_dir),
+    )
     config.check()
     jobs, notes = plan_jobs(
         tasks,
