@@ -45,7 +45,6 @@ class Seq2SeqSettings:
     mlp: int = 256
     heads: int = 4
     decoder_layers: int = 2
-    tuned_encoder_layers: int = 0
 
 
 def build_seq2seq(
@@ -87,21 +86,7 @@ def from_clip(
     model = build_seq2seq(settings, vocab_size, clip.config.vision_config)
     model.encoder.load_state_dict(clip.vision_model.state_dict())
     model.encoder.requires_grad_(False)
-    for layer in tuned_layers(model, settings.tuned_encoder_layers):
-        layer.requires_grad_(True)
     return model
-
-
-def encoder_layers(model: VisionEncoderDecoderModel) -> list[torch.nn.Module]:
-    """The image tower's transformer layers, bottom first."""
-    tower: Any = model.encoder
-    return list(tower.encoder.layers)
-
-
-def tuned_layers(model: VisionEncoderDecoderModel, count: int) -> list[torch.nn.Module]:
-    """The last ``count`` transformer layers of the image tower (fine-tuned with the decoder)."""
-    layers = encoder_layers(model)
-    return layers[len(layers) - count :] if count > 0 else []
 
 
 def image_processor(image_size: int) -> Any:
@@ -116,55 +101,15 @@ def image_processor(image_size: int) -> Any:
 
 
 def encode_images(
-    model: VisionEncoderDecoderModel,
-    images: torch.Tensor,
-    *,
-    frozen_layers: int,
-    batch_size: int = 250,
+    model: VisionEncoderDecoderModel, images: torch.Tensor, *, batch_size: int = 250
 ) -> torch.Tensor:
-    """Token features ``[N, tokens, hidden]`` of ``uint8`` images after the image tower's
-    embeddings and its first ``frozen_layers`` layers (the frozen part, computed once)."""
-    tower: Any = model.encoder
+    """The frozen encoder's token features ``[N, tokens, hidden]`` of ``uint8`` images."""
     parts = []
     with torch.no_grad():
         for start in range(0, len(images), batch_size):
             pixels = normalise(images[start : start + batch_size])
-            hidden = tower.pre_layrnorm(tower.embeddings(pixels))
-            for layer in list(tower.encoder.layers)[:frozen_layers]:
-                hidden = layer(hidden, None)
-            parts.append(hidden)
+            parts.append(model.encoder(pixel_values=pixels).last_hidden_state)
     return torch.cat(parts)
-
-
-class TunedTop(torch.nn.Module):
-    """Training view of the model: the tuned top layers of the image tower, then the decoder.
-
-    The frozen bottom of the tower runs once per image (:func:`encode_images`); each step
-    runs only the tuned layers and the decoder. The modules are the model's own, so the
-    trained weights are saved with it.
-    """
-
-    def __init__(self, model: VisionEncoderDecoderModel, layers: Sequence[torch.nn.Module]) -> None:
-        super().__init__()
-        self.model = model
-        self.layers = torch.nn.ModuleList(layers)
-
-    def forward(
-        self,
-        hidden: torch.Tensor,
-        decoder_input_ids: torch.Tensor,
-        decoder_attention_mask: torch.Tensor,
-        labels: torch.Tensor,
-    ) -> Any:
-        """The encoder-decoder loss for frozen-bottom features ``hidden``."""
-        for layer in self.layers:
-            hidden = layer(hidden, None)
-        return self.model(
-            encoder_outputs=(hidden,),
-            decoder_input_ids=decoder_input_ids,
-            decoder_attention_mask=decoder_attention_mask,
-            labels=labels,
-        )
 
 
 @dataclass(frozen=True)
@@ -189,7 +134,7 @@ class Collator:
     def __init__(self, features: torch.Tensor) -> None:
         self.features = features
 
-    def __call__(self, examples: Sequence[Example]) -> dict[str, torch.Tensor]:
+    def __call__(self, examples: Sequence[Example]) -> dict[str, Any]:
         """Collate one batch."""
         import torch
 
@@ -198,7 +143,7 @@ class Collator:
         labels = pad_batch([p[1] for p in pairs], value=IGNORE)
         rows = torch.tensor([e.image for e in examples], dtype=torch.long)
         return {
-            "hidden": self.features[rows],
+            "encoder_outputs": (self.features[rows],),
             "decoder_input_ids": inputs,
             "decoder_attention_mask": (inputs != PAD_ID).long(),
             "labels": labels,
@@ -229,9 +174,7 @@ def train_seq2seq(
     saved) on the frozen encoder's features of ``images``."""
     from transformers import PrinterCallback, Trainer, TrainingArguments
 
-    tuned = tuned_layers(model, settings.tuned_encoder_layers)
-    frozen = len(encoder_layers(model)) - len(tuned)
-    features = encode_images(model, images, frozen_layers=frozen)
+    features = encode_images(model, images)
     report(f"{name}: encoded {len(images)} images")
     with tempfile.TemporaryDirectory(prefix="modalbench-train-") as scratch:
         args = TrainingArguments(
@@ -257,7 +200,7 @@ def train_seq2seq(
             remove_unused_columns=False,
         )
         trainer = Trainer(
-            model=TunedTop(model, tuned),
+            model=model,
             args=args,
             train_dataset=list(examples),
             data_collator=Collator(features),
