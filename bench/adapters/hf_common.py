@@ -34,7 +34,8 @@ def weight_dtype(setting: str | None, options: LoadOptions) -> str:
     return setting or options.dtype
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type name when the message is empty)."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
@@ -42,7 +43,7 @@ def _first_line(exc: BaseException) -> str:
 def load_error(location: ModelLocation, what: str, exc: BaseException) -> UsageError:
     """A UsageError for a failed ``from_pretrained``, with the offline hint for hub ids."""
     hint = f"; {OFFLINE_HINT}" if location.repo_id is not None else ""
-    return UsageError(f"{location.source}: cannot load the {what} ({_first_line(exc)}){hint}")
+    return UsageError(f"{location.source}: cannot load the {what} ({first_line(exc)}){hint}")
 
 
 def _check_loading_info(location: ModelLocation, info: Mapping[str, Any], cls: str) -> None:
@@ -135,7 +136,7 @@ def tokenizer_and_image_processor(
                 )
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise UsageError(
-                    f"{location.source}: no {name} found (expected {files}): {_first_line(exc)}"
+                    f"{location.source}: no {name} found (expected {files}): {first_line(exc)}"
                 ) from exc
         found.append(part)
     return found[0], found[1]

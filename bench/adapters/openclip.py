@@ -17,7 +17,7 @@ import torch
 from PIL import Image
 
 from bench.adapters.fingerprint import file_sha256, folder_sha256, hub_fingerprint
-from bench.adapters.hf_common import to_numpy
+from bench.adapters.hf_common import first_line, to_numpy, weight_dtype
 from bench.adapters.hub import OFFLINE_HINT
 from bench.adapters.settings import OpenClipSettings, settings_dict
 from bench.errors import UsageError
@@ -104,7 +104,7 @@ class OpenClipAdapter:
         self.target = target
         self.user_settings = settings
         self.device = options.device
-        self.dtype = settings.dtype or options.dtype
+        self.dtype = weight_dtype(settings.dtype, options)
         name, pretrained = split_target(target)
         if pretrained is not None:
             _check_arch(name, pretrained)
@@ -122,7 +122,7 @@ class OpenClipAdapter:
             )
             self.tokenizer = open_clip.get_tokenizer(name)
         except (RuntimeError, OSError, ValueError, KeyError) as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            reason = first_line(exc)
             hint = (
                 ""
                 if name.startswith("local-dir:")

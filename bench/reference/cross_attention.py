@@ -96,8 +96,12 @@ class CrossAttentionProbe(ProbeBase):
 
     fusion = "cross-attention"
 
-    def __init__(self, embedder: Any, base_spec: str, options: Mapping[str, Any]) -> None:
+    def __init__(
+        self, embedder: Any, base_spec: str, fusion: str, options: Mapping[str, Any]
+    ) -> None:
         super().__init__(embedder, base_spec)
+        if fusion != self.fusion:
+            raise UsageError(f"cross-attention probe: cannot serve fusion '{fusion}'")
         check_options(options, OPTIONS, "cross-attention probe")
         self.options = {**DEFAULTS, **options}
         model = getattr(embedder, "model", None)
@@ -157,7 +161,6 @@ class CrossAttentionProbe(ProbeBase):
         self.head = train_head(
             concat_features(parts), target, len(self._labels), self.options, seed
         )
-        self._fit_seed = seed
 
     @torch.no_grad()
     def classify(self, images: ImageBatch, texts: Sequence[str]) -> np.ndarray:

@@ -43,7 +43,6 @@ class ProbeBase:
         self.embedder = embedder
         self.base_spec = base_spec
         self._labels: list[str] | None = None
-        self._fit_seed: int | None = None
 
     def image_preprocessor(self) -> Callable[[list[Any]], Any]:
         """The encoder's image preprocessing, run in loader workers."""
@@ -73,15 +72,17 @@ class ProbeBase:
         """Which frozen features the head reads (overridden by each probe)."""
         return ""
 
+    def _probe_settings(self) -> dict[str, Any]:
+        return {"fusion": self.fusion, "features": self.features(), **self.head_settings()}
+
     def fingerprint(self) -> str:
         """The encoder's fingerprint plus a digest of the probe kind and settings."""
-        settings = {"fusion": self.fusion, "features": self.features(), **self.head_settings()}
-        digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode("utf-8"))
+        digest = hashlib.sha256(json.dumps(self._probe_settings(), sort_keys=True).encode("utf-8"))
         return f"{self.embedder.fingerprint()}+probe:{self.fusion}:{digest.hexdigest()[:16]}"
 
     def settings(self) -> dict[str, Any]:
         """The encoder's settings plus the probe's."""
         return {
             "base": dict(self.embedder.settings()),
-            "probe": {"fusion": self.fusion, "features": self.features(), **self.head_settings()},
+            "probe": self._probe_settings(),
         }

@@ -115,7 +115,6 @@ class LinearProbe(ProbeBase):
             head.fit(np.concatenate(parts[key]), target)
             self.heads[key] = head
         self._labels = sorted(set(labels))
-        self._fit_seed = seed
 
     def probabilities(self, images: ImageBatch, texts: Sequence[str]) -> np.ndarray:
         """Fused class probabilities ``[N, len(labels())]``."""

@@ -7,13 +7,12 @@ fitted at evaluation time. This module imports nothing heavy: torch loads in ``l
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.adapters.base import LoadOptions, ModelAdapter, ModelHandle, ModelInfo, ModelSpec
-from bench.adapters.providers import hf_handle
+from bench.adapters.providers import hf_handle, import_object
 from bench.errors import UsageError
 from bench.reference.manifest import CHECKPOINTS_DIR, ReferenceModel, bundled_models
 from bench.registry import suggest
@@ -27,12 +26,6 @@ PROBE_CLASSES = {
     "image": "bench.reference.probes:LinearProbe",
     "cross-attention": "bench.reference.cross_attention:CrossAttentionProbe",
 }
-
-
-def _import(path: str) -> type:
-    module_name, _, name = path.partition(":")
-    cls: type = getattr(importlib.import_module(module_name), name)
-    return cls
 
 
 def checkpoint_folder(model: ReferenceModel, root: Path = CHECKPOINTS_DIR) -> Path:
@@ -59,7 +52,8 @@ class ProbeHandle:
     def adapter_class(self) -> type:
         """The probe adapter class (imports its module)."""
         assert self.model.probe is not None
-        return _import(PROBE_CLASSES[self.model.probe.fusion])
+        cls: type = import_object(PROBE_CLASSES[self.model.probe.fusion])
+        return cls
 
     def base_handle(self) -> ModelHandle:
         """The handle of the encoder the probe reads, through the ``hf:`` code path."""
@@ -72,11 +66,9 @@ class ProbeHandle:
         probe = self.model.probe
         assert probe is not None
         embedder = self.base_handle().load(options)
-        cls = self.adapter_class
-        if probe.fusion == "cross-attention":
-            adapter: ModelAdapter = cls(embedder, self.base.spec, probe.options)
-        else:
-            adapter = cls(embedder, self.base.spec, probe.fusion, probe.options)
+        adapter: ModelAdapter = self.adapter_class(
+            embedder, self.base.spec, probe.fusion, probe.options
+        )
         return adapter
 
 

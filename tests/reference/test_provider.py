@@ -157,5 +157,9 @@ def test_bad_specs_are_usage_errors(tmp_path: Path) -> None:
         REFERENCE.resolve(ModelSpec.parse("ref:shapes-clp"))
     with pytest.raises(UsageError, match="takes no --model-arg"):
         REFERENCE.resolve(ModelSpec.parse("ref:shapes-sentiment-late-fusion", {"C": "2"}))
+    from bench.reference.cross_attention import CrossAttentionProbe
+
+    with pytest.raises(UsageError, match="cannot serve fusion 'early'"):
+        CrossAttentionProbe(object(), "ref:shapes-clip", "early", {})
     with pytest.raises(UsageError, match="bundled checkpoint missing"):
         ReferenceProvider(root=tmp_path).resolve(ModelSpec.parse("ref:shapes-clip"))
