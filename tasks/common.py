@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -54,6 +55,7 @@ def load_task_data(card: DatasetCard, options: DataOptions) -> TaskData:
         train_split = card.train_split
         data_dir = options.data_dir
 
+        @functools.cache  # every fittable model of a run shares this TaskData's train split
         def train() -> tuple[Sample, ...]:
             train_samples, _ = read_split(card, train_split, data_dir)
             return tuple(_dedupe_ids(train_samples))

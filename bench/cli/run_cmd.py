@@ -9,8 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.errors import UsageError
-
 
 def _key_value(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
@@ -102,11 +100,10 @@ def handle(args: argparse.Namespace) -> int:
     """Run the evaluation; exit 1 when a run exceeds --max-failures."""
     from bench.report.table import render_table
     from bench.runner.api import run
+    from bench.runner.executor import failure_fraction
     from bench.runner.plan import RunConfig
 
     logging.basicConfig(level=logging.INFO, format="modalbench: %(message)s", stream=sys.stderr)
-    if args.limit is not None and args.limit < 1:
-        raise UsageError(f"--limit must be at least 1, got {args.limit}")
     config = RunConfig(
         batch_size=args.batch_size,
         device=args.device,
@@ -129,7 +126,7 @@ def handle(args: argparse.Namespace) -> int:
     print(render_table(records, fmt="md"))
     status = 0
     for record in records:
-        share = record.n_failed / record.task.n_samples if record.task.n_samples else 0.0
+        share = failure_fraction(record.n_failed, record.task.n_samples)
         if share > config.max_failures:
             print(
                 f"modalbench: {record.task.name} / {record.model.spec}: {record.n_failed} of "

@@ -76,7 +76,8 @@ def caption_metrics(
     """
     names = resolve_caption_metrics(metrics)
     ids = tuple(str(i) for i in references)
-    unknown = [i for i in predictions if str(i) not in set(ids)]
+    known = set(ids)
+    unknown = [i for i in predictions if str(i) not in known]
     if unknown:
         raise ValueError(f"prediction for image {unknown[0]!r}, which has no references")
     for image_id in ids:

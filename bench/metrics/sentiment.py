@@ -127,20 +127,20 @@ def regression_metrics(y_true: Sequence[float], y_pred: Sequence[float | None]) 
     acc_non0 = np.column_stack([(non0_true == non0_pred) & nonzero, nonzero]).astype(np.float64)
     acc5 = np.round(np.clip(p, -2.0, 2.0)) == np.round(np.clip(y, -2.0, 2.0))
     acc7 = np.round(np.clip(p, -3.0, 3.0)) == np.round(np.clip(y, -3.0, 3.0))
+    acc2_has0 = mean_stats(has0_true == has0_pred)
     metrics = (
         MetricStats("MAE", False, mean_stats(np.abs(p - y)), MEAN, "example"),
         MetricStats("corr", True, pearson_stats(p, y), PEARSON, "example"),
-        MetricStats("acc2_has0", True, mean_stats(has0_true == has0_pred), MEAN, "example"),
+        MetricStats("acc2_has0", True, acc2_has0, MEAN, "example"),
         MetricStats("acc2_non0", True, acc_non0, MEAN, "example"),
         MetricStats("f1_has0", True, has0, WEIGHTED_F1, "example"),
         MetricStats("f1_non0", True, non0, WEIGHTED_F1, "example"),
         MetricStats("acc5", True, mean_stats(acc5), MEAN, "example"),
         MetricStats("acc7", True, mean_stats(acc7), MEAN, "example"),
-        MetricStats("accuracy", True, mean_stats(has0_true == has0_pred), MEAN, "example"),
+        MetricStats("accuracy", True, acc2_has0, MEAN, "example"),
         MetricStats("macro_f1", True, has0, MACRO_F1, "example"),
         MetricStats("weighted_f1", True, has0, WEIGHTED_F1, "example"),
     )
-    suite = MetricSuite(ids=_ids(y.size), metrics=metrics, details={})
     values = {m.name: m.value() for m in metrics}
     mmsa_names = {
         "Has0_acc_2": "acc2_has0",
@@ -161,4 +161,4 @@ def regression_metrics(y_true: Sequence[float], y_pred: Sequence[float | None]) 
         },
         "binary_split": "accuracy/macro_f1/weighted_f1 are for label >= 0 vs < 0 (has0)",
     }
-    return MetricSuite(ids=suite.ids, metrics=metrics, details=details)
+    return MetricSuite(ids=_ids(y.size), metrics=metrics, details=details)
