@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import UsageError
-from bench.toml_compat import toml_reader
+from bench.toml_compat import load_toml
 
 FAMILIES = ("captioning", "vqa", "retrieval", "sentiment")
 SOURCE_ROLES = ("local", "hub", "builtin")
@@ -167,15 +167,4 @@ def parse_card(data: Mapping[str, Any], path: Path) -> DatasetCard:
 
 def load_card(path: Path) -> DatasetCard:
     """Read and validate one card file."""
-    try:
-        with path.open("rb") as handle:
-            data = toml_reader.load(handle)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read dataset card ({exc.strerror})") from exc
-    except toml_reader.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: malformed TOML ({exc})") from exc
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
-    except RecursionError as exc:
-        raise UsageError(f"{path}: malformed TOML (nested too deeply)") from exc
-    return parse_card(data, path)
+    return parse_card(load_toml(path, "dataset card"), path)

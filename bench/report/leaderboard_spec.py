@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import UsageError
-from bench.toml_compat import toml_reader
+from bench.toml_compat import load_toml
 
 AGGREGATES = {"mean-rank": "Mean rank", "normalized-mean": "Mean normalized score"}
 SORT_KEYS = ("aggregate", "throughput")
@@ -233,14 +233,7 @@ def parse_spec(data: Mapping[str, Any], path: Path) -> LeaderboardSpec:
 
 def load_spec(path: Path) -> LeaderboardSpec:
     """Read and validate a spec file."""
-    try:
-        with path.open("rb") as handle:
-            data = toml_reader.load(handle)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read leaderboard spec ({exc.strerror})") from exc
-    except toml_reader.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: malformed TOML ({exc})") from exc
-    return parse_spec(data, path)
+    return parse_spec(load_toml(path, "leaderboard spec"), path)
 
 
 def resolve_spec_path(text: str, search: Path = Path("leaderboards")) -> Path:

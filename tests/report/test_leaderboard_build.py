@@ -134,6 +134,23 @@ def test_bad_specs_name_file_and_field(tmp_path: Path, change, message: str) -> 
     assert str(path) in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'title = "caf\xe9"\n', "not UTF-8 text"),
+        (b"x = " + b"[" * 100_000 + b"]" * 100_000 + b"\n", "malformed TOML"),
+    ],
+)
+def test_unreadable_spec_bytes_are_usage_errors(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_bytes(content)
+    with pytest.raises(UsageError, match=message) as info:
+        load_spec(path)
+    assert str(path) in str(info.value)
+
+
 def build(spec: Path, results: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> int:
     code = main(["leaderboard", "build", str(spec), "--results", str(results), "--out", str(out)])
     capsys.readouterr()

@@ -28,9 +28,8 @@ from bench.data.sources.layout import expect, need, read_json, require_layout, s
 from bench.types import Sample
 
 
-def _official_captions(path: Path) -> dict[str, list[str]]:
-    """``{image_id: [captions in file order]}`` from a COCO-format caption file."""
-    data = expect(read_json(path), dict, path, "(top level)")
+def _official_captions(data: dict[str, Any], path: Path) -> dict[str, list[str]]:
+    """``{image_id: [captions in file order]}`` from a parsed COCO-format caption file."""
     annotations = expect(data.get("annotations"), list, path, "annotations")
     captions: dict[str, list[str]] = defaultdict(list)
     for i, entry in enumerate(annotations):
@@ -77,7 +76,11 @@ def read_karpathy(spec: SourceSpec, split: str, data_dir: Path | None) -> list[S
     images = need(paths, "images", spec)
     data = expect(read_json(karpathy_path), dict, karpathy_path, "(top level)")
     entries = expect(data.get("images"), list, karpathy_path, "images")
-    official = _official_captions(paths["captions"]) if "captions" in paths else None
+    official = None
+    if "captions" in paths:
+        captions_path = paths["captions"]
+        top = expect(read_json(captions_path), dict, captions_path, "(top level)")
+        official = _official_captions(top, captions_path)
     wanted = set(split_names(spec, split))
     samples: list[Sample] = []
     for i, image in enumerate(entries):
@@ -99,7 +102,7 @@ def read_coco_captions(spec: SourceSpec, split: str, data_dir: Path | None) -> l
     images = need(paths, "images", spec)
     data = expect(read_json(annotations), dict, annotations, "(top level)")
     entries = expect(data.get("images"), list, annotations, "images")
-    captions = _official_captions(annotations)
+    captions = _official_captions(data, annotations)
     samples: list[Sample] = []
     for i, image in enumerate(entries):
         image = expect(image, dict, annotations, f"images[{i}]")
