@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -200,7 +200,7 @@ def train_clip(
     if settings.scene_weight > 0:
         aux_head = torch.nn.Linear(settings.hidden, head_outputs())
         model.add_module("scene_head", aux_head)  # trained alongside, removed before saving
-    targets = scene_targets(shapes.scenes)
+        targets = scene_targets(shapes.scenes)
     optimizer, scheduler = adamw(
         model,
         lr=settings.lr,
@@ -253,8 +253,3 @@ def save_clip(
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder, safe_serialization=True)
     clip_processor(tokenizer, settings.image_size).save_pretrained(folder)
-
-
-def settings_dict(settings: ClipSettings) -> dict[str, Any]:
-    """The settings as plain JSON values."""
-    return asdict(settings)
