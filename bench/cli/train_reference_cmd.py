@@ -65,7 +65,6 @@ def handle(args: argparse.Namespace) -> int:
         out = args.out
     else:
         out = Path(f"reference-models-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
-    out.mkdir(parents=True, exist_ok=True)
     options = TrainOptions(seed=args.seed, only=tuple(args.only), steps=args.steps)
     timings = train_reference(
         out, options, report=lambda line: print(line, flush=True), replace_existing=args.install

@@ -150,6 +150,7 @@ def train_reference(
     complete. An existing folder is an error unless ``replace_existing``.
     """
     names = _checked(options.only)
+    out.mkdir(parents=True, exist_ok=True)
     for name in names:
         if (out / name).exists() and not replace_existing:
             raise UsageError(f"{out / name} already exists (pass --install or another --out)")

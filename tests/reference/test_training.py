@@ -102,3 +102,4 @@ def test_cli_refuses_bad_arguments_with_exit_2(
 
     assert main(["train-reference", "--out", str(tmp_path / "m"), *args]) == 2
     assert message in capsys.readouterr().err
+    assert not (tmp_path / "m").exists(), "nothing is created for a refused command"
