@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,25 @@ CREATE TABLE IF NOT EXISTS outputs (
 ) WITHOUT ROWID
 """
 _LOOKUP_CHUNK = 500
+_BUSY_TIMEOUT_S = 60.0
+
+
+def _enable_wal(db: sqlite3.Connection) -> None:
+    """Switch ``db`` to WAL mode, waiting out another process doing the same.
+
+    Two processes opening a new database at once both try to change its journal mode;
+    SQLite then answers "database is locked" at once, without calling the busy handler,
+    so the wait happens here.
+    """
+    deadline = time.monotonic() + _BUSY_TIMEOUT_S
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def stable_key(*parts: Any) -> str:
@@ -45,10 +65,9 @@ class PredictionCache:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, timeout=60.0, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
+        _enable_wal(self._db)
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=60000")
         self._db.execute(_SCHEMA)
 
     def get_many(self, namespace: str, stage_key: str, ids: Sequence[str]) -> dict[str, Output]:
