@@ -97,6 +97,22 @@ class ModelHandle(Protocol):
         ...
 
 
+@runtime_checkable
+class PreloadFingerprint(Protocol):
+    """A handle that can name what it will load before loading it.
+
+    The runner uses this to recognise a finished evaluation without loading any weights
+    (see :mod:`bench.runner.reuse`). Handles without it are simply evaluated again.
+    """
+
+    def fingerprint(self) -> str | None:
+        """Weights hash or hub commit of everything :meth:`ModelHandle.load` reads.
+
+        None when that cannot be told without loading (settings that name other files).
+        """
+        ...
+
+
 class ModelProvider(Protocol):
     """A model scheme: lists the models it knows and resolves specs to handles."""
 

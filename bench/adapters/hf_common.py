@@ -16,7 +16,6 @@ import numpy as np
 import torch
 
 from bench.adapters.families import Family
-from bench.adapters.fingerprint import folder_sha256, hub_fingerprint
 from bench.adapters.hub import OFFLINE_HINT, ModelLocation
 from bench.adapters.settings import settings_dict
 from bench.errors import UsageError
@@ -177,13 +176,6 @@ def check_vocabulary(location: ModelLocation, tokenizer: Any, model: Any) -> Non
         )
 
 
-def fingerprint_of(location: ModelLocation) -> str:
-    """The hub commit for cached snapshots, else a hash of the folder's files."""
-    if location.repo_id is not None and location.commit is not None:
-        return hub_fingerprint(location.repo_id, location.commit)
-    return folder_sha256(location.folder)
-
-
 def square_size(image_processor: Any, side: int) -> None:
     """Make ``image_processor`` produce ``side`` x ``side`` inputs (resize, then crop)."""
     size = dict(getattr(image_processor, "size", None) or {})
@@ -269,7 +261,7 @@ class HFBase:
     def fingerprint(self) -> str:
         """Hub commit sha or a hash of the local weight, config and tokenizer files."""
         if self._fingerprint is None:
-            self._fingerprint = fingerprint_of(self.location)
+            self._fingerprint = self.location.fingerprint
         return self._fingerprint
 
     def base_settings(self) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from bench.adapters.fingerprint import data_file_fingerprint
 from bench.adapters.hf_common import (
     HFBase,
     HFImagePreprocessor,
-    fingerprint_of,
     load_model,
     load_processor,
     model_dtype,
@@ -164,7 +163,7 @@ class HFLxmertClassifier(HFBase):
                 str(settings.grid_backbone), options, self.dtype, self.feature_dim
             )
             self._preprocess = HFImagePreprocessor(self.backbone.image_processor)
-            self.extras["grid_backbone_fingerprint"] = fingerprint_of(self.backbone.location)
+            self.extras["grid_backbone_fingerprint"] = self.backbone.location.fingerprint
 
     @classmethod
     def load(

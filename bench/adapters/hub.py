@@ -7,12 +7,14 @@ and how to fix it.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.adapters.fingerprint import folder_sha256, hub_fingerprint
 from bench.errors import UsageError
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
@@ -50,6 +52,17 @@ class ModelLocation:
     def config(self) -> dict[str, Any]:
         """The parsed ``config.json``."""
         return read_json(self.folder / "config.json", what="model config")
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """The hub commit for cached snapshots, else a hash of the folder's files.
+
+        Computed once per location: the runner asks before loading (to recognise a finished
+        evaluation) and the adapter loaded from this location asks again after.
+        """
+        if self.repo_id is not None and self.commit is not None:
+            return hub_fingerprint(self.repo_id, self.commit)
+        return folder_sha256(self.folder)
 
 
 def read_json(path: Path, *, what: str) -> dict[str, Any]:

@@ -48,6 +48,16 @@ class HFHandle:
         )
         return adapter
 
+    def fingerprint(self) -> str | None:
+        """The checkpoint's fingerprint, as its adapter will report it after loading.
+
+        None when a setting names another file or model (LXMERT's region features, answer
+        list or grid backbone): only loading resolves those.
+        """
+        if self.settings.reads_external_resources:
+            return None
+        return self.location.fingerprint
+
 
 def hf_handle(path_or_id: str, spec: ModelSpec) -> HFHandle:
     """Resolve a Hugging Face folder or hub id with ``spec``'s settings.
@@ -100,6 +110,12 @@ class OpenClipHandle:
             self.spec.target, self.settings, options
         )
         return adapter
+
+    def fingerprint(self) -> str:
+        """The weights' hub snapshot or sha256, as the adapter will report it after loading."""
+        weights_fingerprint = import_object("bench.adapters.openclip:weights_fingerprint")
+        found: str = weights_fingerprint(self.spec.target)
+        return found
 
 
 class OpenClipProvider:

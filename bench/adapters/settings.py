@@ -13,7 +13,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from bench.errors import UsageError
 
@@ -37,6 +37,10 @@ class HFSettings:
 
     revision: str | None = None
     dtype: str | None = None
+
+    #: Whether some setting names another file or model (read only when loading), so the
+    #: checkpoint's fingerprint alone does not identify what a load reads.
+    reads_external_resources: ClassVar[bool] = False
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,8 @@ class LxmertSettings(HFSettings):
             checkpoint's config does not name its labels.
         max_length: question length in tokens.
     """
+
+    reads_external_resources: ClassVar[bool] = True
 
     regions: str | None = None
     features: str | None = None

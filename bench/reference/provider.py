@@ -7,12 +7,15 @@ fitted at evaluation time. This module imports nothing heavy: torch loads in ``l
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.adapters.base import LoadOptions, ModelAdapter, ModelHandle, ModelInfo, ModelSpec
-from bench.adapters.providers import hf_handle, import_object
+from bench.adapters.providers import HFHandle, hf_handle, import_object
 from bench.errors import UsageError
 from bench.reference.manifest import CHECKPOINTS_DIR, ReferenceModel, bundled_models
 from bench.registry import suggest
@@ -55,7 +58,8 @@ class ProbeHandle:
         cls: type = import_object(PROBE_CLASSES[self.model.probe.fusion])
         return cls
 
-    def base_handle(self) -> ModelHandle:
+    @functools.cached_property
+    def base_handle(self) -> HFHandle:
         """The handle of the encoder the probe reads, through the ``hf:`` code path."""
         return hf_handle(
             str(checkpoint_folder(self.base, self.root)), ModelSpec("ref", self.base.name)
@@ -65,11 +69,19 @@ class ProbeHandle:
         """Load the encoder, then wrap it with the (unfitted) head."""
         probe = self.model.probe
         assert probe is not None
-        embedder = self.base_handle().load(options)
+        embedder = self.base_handle.load(options)
         adapter: ModelAdapter = self.adapter_class(
             embedder, self.base.spec, probe.fusion, probe.options
         )
         return adapter
+
+    def fingerprint(self) -> str:
+        """The encoder checkpoint's fingerprint plus a digest of the probe's manifest entry."""
+        probe = self.model.probe
+        assert probe is not None
+        entry = json.dumps([probe.fusion, probe.options], sort_keys=True, default=str)
+        digest = hashlib.sha256(entry.encode("utf-8")).hexdigest()[:16]
+        return f"{self.base_handle.location.fingerprint}+probe:{probe.fusion}:{digest}"
 
 
 class ReferenceProvider:

@@ -128,7 +128,7 @@ def test_probe_models_load_over_the_clip_checkpoint(fusion: str) -> None:
     )
     handle = REFERENCE.resolve(ModelSpec.parse(f"ref:{name}"))
     assert isinstance(handle, ProbeHandle)
-    assert isinstance(handle.base_handle(), HFHandle)
+    assert isinstance(handle.base_handle, HFHandle)
     probe = handle.load(CPU)
     assert isinstance(probe, FittableClassifier)
     clip = REFERENCE.resolve(ModelSpec.parse("ref:shapes-clip")).load(CPU)
