@@ -46,7 +46,12 @@ class DataOptions:
 
 @dataclass(frozen=True)
 class TaskData:
-    """The evaluated split of a task, ready for the runner."""
+    """The evaluated split of a task, ready for the runner.
+
+    ``train`` reads the card's train split; tasks call it only to fit a
+    :class:`~bench.capabilities.FittableClassifier` (the runner relies on this: a finished
+    evaluation of any other model does not depend on the train split).
+    """
 
     samples: tuple[Sample, ...]
     fingerprint: str

@@ -68,7 +68,9 @@ def add_parser(subparsers: Any) -> None:
         help="results folder (default ./results)",
     )
     p.add_argument(
-        "--no-cache", action="store_true", help="do not read or write the prediction cache"
+        "--no-cache",
+        action="store_true",
+        help="do not read or write the prediction cache or reuse finished evaluations",
     )
     p.add_argument("--seed", type=int, default=0, metavar="S")
     p.add_argument(

@@ -81,6 +81,11 @@ def write_run(folder: Path, record: RunRecord, rows: Iterable[SampleRow]) -> Pat
         for row in rows
     )
     atomic_write_text(folder / SAMPLES_FILE, "".join(line + "\n" for line in lines))
+    return write_record(folder, record)
+
+
+def write_record(folder: Path, record: RunRecord) -> Path:
+    """Write ``record.json`` into a run folder (last: its presence marks a complete run)."""
     record_path = folder / RECORD_FILE
     atomic_write_text(record_path, json.dumps(_finite(record.to_json()), indent=2) + "\n")
     return record_path

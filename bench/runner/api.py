@@ -14,7 +14,7 @@ from bench.capabilities import capabilities_of, capability_name
 from bench.errors import UsageError
 from bench.metrics.base import FloatArray, MetricSuite, bootstrap_counts, with_confidence
 from bench.paths import cache_dir
-from bench.records.io import new_run_id, slug, write_run
+from bench.records.io import new_run_id, slug, write_record, write_run
 from bench.records.schema import (
     ErrorEntry,
     MetricEntry,
@@ -37,6 +37,14 @@ from bench.runner.environment import hardware, library_versions
 from bench.runner.executor import TEXT_BATCH_FACTOR, ExecutorConfig, LoaderExecutor
 from bench.runner.loader import default_workers
 from bench.runner.plan import Job, RunConfig, plan_jobs
+from bench.runner.reuse import (
+    EvaluationKeys,
+    FinishedEvaluations,
+    StoredEvaluation,
+    reused_record,
+    storable,
+    write_rows,
+)
 from bench.runner.throughput import ThroughputMeter
 from bench.tasking import DataOptions, Task, TaskData, TaskResult
 
@@ -110,6 +118,27 @@ def cache_namespace(
     )
 
 
+def config_section(
+    config: RunConfig, *, device: str, dtype: str, world_size: int
+) -> dict[str, Any]:
+    """The RunRecord ``config`` section: the run options as resolved."""
+    num_workers = default_workers() if config.num_workers is None else config.num_workers
+    return {
+        "batch_size": config.batch_size,
+        "text_batch_size": config.batch_size * TEXT_BATCH_FACTOR,
+        "device": device,
+        "dtype": dtype,
+        "limit": config.limit,
+        "num_workers": num_workers,
+        "data_dir": str(config.data_dir) if config.data_dir else None,
+        "cache": config.use_cache,
+        "bootstrap_resamples": config.bootstrap,
+        "max_failures": config.max_failures,
+        "trust_remote_code": config.trust_remote_code,
+        "world_size": world_size,
+    }
+
+
 def _record(
     *,
     run_id: str,
@@ -155,20 +184,7 @@ def _record(
         n_failed=len(failed_ids),
         errors=[ErrorEntry(e.sample_id, e.stage, e.reason) for e in result.errors],
         throughput=Throughput(**throughput),
-        config={
-            "batch_size": config.batch_size,
-            "text_batch_size": config.batch_size * TEXT_BATCH_FACTOR,
-            "device": device,
-            "dtype": dtype,
-            "limit": config.limit,
-            "num_workers": config.num_workers,
-            "data_dir": str(config.data_dir) if config.data_dir else None,
-            "cache": config.use_cache,
-            "bootstrap_resamples": config.bootstrap,
-            "max_failures": config.max_failures,
-            "trust_remote_code": config.trust_remote_code,
-            "world_size": world_size,
-        },
+        config=config_section(config, device=device, dtype=dtype, world_size=world_size),
         hardware=hardware(device),
         versions=library_versions(),
         seed=config.seed,
@@ -227,7 +243,7 @@ def evaluate_job(
         adapter=adapter,
         result=result,
         throughput=meter.summary(len(data.samples), rank_timings),
-        config=replace(config, num_workers=num_workers),
+        config=config,
         device=device,
         dtype=dtype,
         started_at=started_at,
@@ -238,6 +254,33 @@ def evaluate_job(
         return record, None
     folder = config.out / slug(task.name) / slug(job.model.spec.text) / run_id
     write_run(folder, record, result.rows)
+    return record, folder
+
+
+def reuse_job(
+    job: Job,
+    stored: StoredEvaluation,
+    config: RunConfig,
+    *,
+    device: str,
+    dtype: str,
+) -> tuple[RunRecord, Path]:
+    """Write a finished evaluation's stored record and rows as this run's (no model load)."""
+    started_at = _now()
+    meter = ThroughputMeter(device=device, batch_size=config.batch_size)
+    run_id = new_run_id()
+    folder = config.out / slug(job.task.name) / slug(job.model.spec.text) / run_id
+    write_rows(stored.rows, folder)
+    record = reused_record(
+        stored.record,
+        run_id=run_id,
+        started_at=started_at,
+        finished_at=_now(),
+        config=config_section(config, device=device, dtype=dtype, world_size=1),
+        hardware=hardware(device),
+        meter=meter,
+    )
+    write_record(folder, record)
     return record, folder
 
 
@@ -281,18 +324,34 @@ def run(
         if job.task.name not in data:
             data[job.task.name] = job.task.load(data_options)
     cache = PredictionCache(cache_dir() / "predictions.sqlite") if config.use_cache else None
-    records: list[RunRecord] = []
+    finished = (
+        FinishedEvaluations(cache_dir() / "evaluations")
+        if config.use_cache and ranks.world == 1
+        else None
+    )
+    keys = EvaluationKeys(config, device=device, dtype=dtype)
+    records: dict[int, RunRecord] = {}
     try:
-        by_model: dict[str, list[Job]] = {}
-        for job in jobs:
-            by_model.setdefault(job.model.spec.text, []).append(job)
+        by_model: dict[str, list[tuple[int, Job]]] = {}
+        for index, job in enumerate(jobs):
+            by_model.setdefault(job.model.spec.text, []).append((index, job))
         for model_jobs in by_model.values():
-            handle = model_jobs[0].model
-            adapter = handle.load(
+            pending: list[tuple[int, Job, str | None]] = []
+            for index, job in model_jobs:
+                key = keys.key(job, data[job.task.name]) if finished is not None else None
+                stored = finished.get(key) if finished is not None and key else None
+                if stored is None:
+                    pending.append((index, job, key))
+                    continue
+                records[index], folder = reuse_job(job, stored, config, device=device, dtype=dtype)
+                log.info("wrote %s (a finished evaluation, reused)", folder)
+            if not pending:
+                continue  # every evaluation of this model was reused: no weights loaded
+            adapter = model_jobs[0][1].model.load(
                 LoadOptions(device=device, dtype=dtype, trust_remote_code=config.trust_remote_code)
             )
-            for job in model_jobs:
-                record, folder = evaluate_job(
+            for index, job, key in pending:
+                record, written = evaluate_job(
                     job,
                     adapter,
                     data[job.task.name],
@@ -302,9 +361,11 @@ def run(
                     cache=cache,
                     ranks=ranks,
                 )
-                if folder is not None:
-                    log.info("wrote %s", folder)
-                records.append(record)
+                if written is not None:
+                    log.info("wrote %s", written)
+                    if finished is not None and key is not None and storable(record):
+                        finished.put(key, written)
+                records[index] = record
             del adapter
     finally:
         if cache is not None:
@@ -312,4 +373,4 @@ def run(
         shutdown()
     if not records:
         raise UsageError("nothing was evaluated")
-    return records
+    return [records[index] for index in sorted(records)]

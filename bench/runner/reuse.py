@@ -1,0 +1,277 @@
+"""Finished evaluations, reused: a rerun where nothing changed copies the stored result.
+
+The prediction cache spares a rerun its model calls, but such a rerun still loads the
+weights, scores every prediction, bootstraps every CI and writes every per-sample row. So
+before loading a model the runner looks up a *finished evaluation* under a key that covers
+everything a record's metrics and rows depend on:
+
+- model: the spec, its ``--model-arg`` settings and ``trust_remote_code``, and the
+  handle's pre-load fingerprint (weights hash or hub commit, see
+  :class:`~bench.adapters.base.PreloadFingerprint`);
+- task: its name, the card file's bytes, the evaluated split's fingerprint, source and
+  name, and for a fittable model the train split's fingerprint;
+- run: seed, ``--limit``, bootstrap resamples, device kind and autocast dtype;
+- code: the source of modalbench, of the task's package and of the adapter's package,
+  and the version of every library a record lists.
+
+On a hit the stored ``samples.jsonl`` is copied into the new run folder and the stored
+record is written again with this run's id, times, options and hardware, a throughput
+section in which every item came from the cache (as a prediction-cached rerun reports it)
+but the model's measured speed is kept, and ``details.reused_from`` naming the run that
+computed it. Evaluations with a failed
+model call are never stored (a failure may be transient: they deserve the retry the
+prediction cache gives them); failures found in the data itself are deterministic and do
+not prevent storing. ``--no-cache`` neither reads nor writes finished evaluations, and
+``torchrun`` runs do not use them.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import logging
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from bench.adapters.base import PreloadFingerprint
+from bench.capabilities import FittableClassifier, capabilities_of
+from bench.errors import UsageError
+from bench.records.io import RECORD_FILE, SAMPLES_FILE, atomic_write_text, read_record
+from bench.records.schema import RunRecord, Throughput
+from bench.runner.cache import stable_key
+from bench.runner.environment import library_versions
+from bench.runner.plan import Job, RunConfig
+from bench.runner.throughput import ThroughputMeter
+from bench.tasking import TaskData
+
+log = logging.getLogger("modalbench")
+
+#: Bumped when the layout of a stored evaluation or the meaning of its key changes.
+STORE_VERSION = 1
+#: Error stages that come from the data, not from a model call (see tasks' collect_errors).
+DATA_STAGES = frozenset({"data"})
+
+
+@functools.cache
+def package_digest(package: str) -> str | None:
+    """SHA-256 over the ``.py`` files of a top-level package (or a single module).
+
+    None when the package has no source files on disk (a zip import): code that cannot be
+    fingerprinted is never trusted to be unchanged.
+    """
+    spec = importlib.util.find_spec(package)
+    if spec is None:
+        return None
+    if spec.submodule_search_locations is not None:
+        roots = [Path(location) for location in spec.submodule_search_locations]
+        files = sorted(
+            (str(path.relative_to(root)), path) for root in roots for path in root.rglob("*.py")
+        )
+    elif spec.origin is not None and spec.origin.endswith(".py"):
+        files = [(Path(spec.origin).name, Path(spec.origin))]
+    else:
+        return None
+    if not files:
+        return None
+    digest = hashlib.sha256()
+    for name, path in files:
+        digest.update(name.encode("utf-8") + b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _code_digests(*modules: str) -> dict[str, str] | None:
+    """Per top-level package of ``modules`` (and of modalbench itself), its source digest."""
+    packages = dict.fromkeys(["bench", *(m.partition(".")[0] for m in modules)])
+    digests: dict[str, str] = {}
+    for package in packages:
+        found = package_digest(package)
+        if found is None:
+            return None
+        digests[package] = found
+    return digests
+
+
+class EvaluationKeys:
+    """Computes the key of each job of a run (train and card digests computed once)."""
+
+    def __init__(self, config: RunConfig, *, device: str, dtype: str) -> None:
+        self.config = config
+        self.device_kind = "cuda" if device.startswith("cuda") else device
+        self.dtype = dtype
+        self._train: dict[str, str | None] = {}
+        self._cards: dict[Path, str] = {}
+
+    def _train_fingerprint(self, task: str, data: TaskData) -> str | None:
+        if task not in self._train:
+            from bench.data.fingerprint import fingerprint_samples
+
+            self._train[task] = None if data.train is None else fingerprint_samples(data.train())
+        return self._train[task]
+
+    def _card_digest(self, path: Path) -> str:
+        if path not in self._cards:
+            self._cards[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+        return self._cards[path]
+
+    def key(self, job: Job, data: TaskData) -> str | None:
+        """The job's key; None when its model cannot be fingerprinted before loading."""
+        handle = job.model
+        if not isinstance(handle, PreloadFingerprint):
+            return None
+        weights = handle.fingerprint()
+        code = _code_digests(handle.adapter_class.__module__, type(job.task).__module__)
+        if weights is None or code is None:
+            return None
+        spec = handle.spec
+        fits = FittableClassifier in capabilities_of(handle.adapter_class)
+        return stable_key(
+            STORE_VERSION,
+            {"spec": spec.text, "args": dict(spec.args), "trust": spec.trust_remote_code},
+            weights,
+            {
+                "task": job.task.name,
+                "card": self._card_digest(job.task.card.path),
+                "data": [data.fingerprint, data.source, data.split],
+                # Only a fittable model reads the train split (see TaskData).
+                "train": self._train_fingerprint(job.task.name, data) if fits else None,
+            },
+            {
+                "seed": self.config.seed,
+                "limit": self.config.limit,
+                "bootstrap": self.config.bootstrap,
+                "device": self.device_kind,
+                "dtype": self.dtype,
+            },
+            code,
+            library_versions(),
+        )
+
+
+def storable(record: RunRecord) -> bool:
+    """Whether a finished evaluation may be reused: no model call of it failed."""
+    return all(error.stage in DATA_STAGES for error in record.errors)
+
+
+@dataclass(frozen=True)
+class StoredEvaluation:
+    """A finished evaluation read back: its record and its per-sample rows (JSONL text)."""
+
+    record: RunRecord
+    rows: str
+
+
+class FinishedEvaluations:
+    """Stored (record, per-sample rows) of finished evaluations, one folder per key."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _folder(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    def get(self, key: str) -> StoredEvaluation | None:
+        """The stored evaluation, read whole; None when absent or unreadable."""
+        folder = self._folder(key)
+        if not (folder / RECORD_FILE).is_file():
+            return None
+        try:
+            # Rows first: a concurrent put replaces the folder, and a record read before
+            # the swap must not be paired with rows read after it.
+            rows = (folder / SAMPLES_FILE).read_text(encoding="utf-8")
+            return StoredEvaluation(read_record(folder / RECORD_FILE), rows)
+        except (OSError, UnicodeDecodeError, UsageError) as exc:
+            log.warning("ignoring a damaged stored evaluation: %s", exc)
+            return None
+
+    def put(self, key: str, run_folder: Path) -> None:
+        """Store the written run folder's record and rows under ``key`` (atomically)."""
+        final = self._folder(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=final.parent))
+        try:
+            for name in (SAMPLES_FILE, RECORD_FILE):
+                shutil.copyfile(run_folder / name, staging / name)
+            if final.exists():  # a damaged copy (a readable one would have been reused)
+                shutil.rmtree(final, ignore_errors=True)
+            staging.replace(final)
+        except OSError as exc:
+            # Another run stored the same evaluation at the same moment, or the disk is
+            # full: the run folder is written either way; only this copy is lost.
+            log.info("finished evaluation %s not stored: %s", key[:12], exc)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+#: Throughput fields describing the model's speed: a reused record keeps those measured by
+#: the run that computed it (this run measured nothing).
+MEASURED_FIELDS = (
+    "samples_per_s",
+    "items_per_s",
+    "batch_latency_p50_s",
+    "batch_latency_p95_s",
+    "batch_size",
+    "final_batch_size",
+    "peak_memory_bytes",
+    "memory_kind",
+)
+#: The same, per stage of ``details.throughput_by_stage``.
+MEASURED_STAGE_FIELDS = ("items_per_s", "batch_latency_p50_s", "batch_latency_p95_s")
+
+
+def reused_record(
+    stored: RunRecord,
+    *,
+    run_id: str,
+    started_at: str,
+    finished_at: str,
+    config: dict[str, Any],
+    hardware: dict[str, Any],
+    meter: ThroughputMeter,
+) -> RunRecord:
+    """``stored`` as this run's record.
+
+    What this run did comes from ``meter``, this evaluation's fresh meter, with every item
+    of every stored stage added as served from the cache: model time, batch counts,
+    computed/cached items and wall time read exactly as a prediction-cached rerun's. The
+    model's speed (rates, latencies, batch sizes, peak memory) stays the one measured when
+    the evaluation was computed, so tables keep their throughput column.
+    """
+    stages: dict[str, Any] = stored.details.get("throughput_by_stage", {})
+    for stage, entry in stages.items():
+        meter.add_cached(stage, int(entry["computed_items"]) + int(entry["cached_items"]))
+    details = dict(stored.details)
+    details["throughput_by_stage"] = {
+        name: {
+            **rate.to_json(),
+            **{key: stages[name].get(key) for key in MEASURED_STAGE_FIELDS},
+        }
+        for name, rate in meter.stage_rates().items()
+    }
+    details["reused_from"] = stored.details.get("reused_from", stored.run_id)
+    measured = asdict(stored.throughput)
+    throughput = {
+        **meter.summary(stored.task.n_samples),
+        **{key: measured[key] for key in MEASURED_FIELDS},
+    }
+    return replace(
+        stored,
+        run_id=run_id,
+        details=details,
+        throughput=Throughput(**throughput),
+        config=config,
+        hardware=hardware,
+        versions=library_versions(),
+        started_at=started_at,
+        finished_at=finished_at,
+    )
+
+
+def write_rows(rows: str, folder: Path) -> None:
+    """Write stored per-sample rows into a run folder (atomically)."""
+    atomic_write_text(folder / SAMPLES_FILE, rows)
