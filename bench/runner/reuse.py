@@ -105,7 +105,7 @@ class EvaluationKeys:
         self.device_kind = "cuda" if device.startswith("cuda") else device
         self.dtype = dtype
         self._train: dict[str, str | None] = {}
-        self._cards: dict[Path, str] = {}
+        self._cards: dict[Path, str | None] = {}
 
     def _train_fingerprint(self, task: str, data: TaskData) -> str | None:
         if task not in self._train:
@@ -114,9 +114,12 @@ class EvaluationKeys:
             self._train[task] = None if data.train is None else fingerprint_samples(data.train())
         return self._train[task]
 
-    def _card_digest(self, path: Path) -> str:
+    def _card_digest(self, path: Path) -> str | None:
         if path not in self._cards:
-            self._cards[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+            try:
+                self._cards[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                self._cards[path] = None  # a card built in code: no file to fingerprint
         return self._cards[path]
 
     def key(self, job: Job, data: TaskData) -> str | None:
@@ -124,9 +127,14 @@ class EvaluationKeys:
         handle = job.model
         if not isinstance(handle, PreloadFingerprint):
             return None
-        weights = handle.fingerprint()
+        try:
+            weights = handle.fingerprint()
+        except Exception as exc:  # loading reports a missing or broken model properly
+            log.debug("no pre-load fingerprint for %s: %s", handle.spec.text, exc)
+            return None
         code = _code_digests(handle.adapter_class.__module__, type(job.task).__module__)
-        if weights is None or code is None:
+        card = self._card_digest(job.task.card.path)
+        if weights is None or code is None or card is None:
             return None
         spec = handle.spec
         fits = FittableClassifier in capabilities_of(handle.adapter_class)
@@ -136,7 +144,7 @@ class EvaluationKeys:
             weights,
             {
                 "task": job.task.name,
-                "card": self._card_digest(job.task.card.path),
+                "card": card,
                 "data": [data.fingerprint, data.source, data.split],
                 # Only a fittable model reads the train split (see TaskData).
                 "train": self._train_fingerprint(job.task.name, data) if fits else None,

@@ -160,8 +160,18 @@ def test_the_train_split_counts_only_for_fittable_models() -> None:
     assert key_of(data=task_data(train=OTHER_TRAIN)) == key_of(data=task_data(train=TRAIN))
 
 
-def test_no_key_without_a_pre_load_fingerprint() -> None:
+@dataclass(frozen=True)
+class MissingModelHandle(FakeHandle):
+    """A handle whose weights are not on disk: only loading says so properly."""
+
+    def fingerprint(self) -> str | None:
+        raise FileNotFoundError("no weights cached for toy:m")
+
+
+def test_no_key_without_a_pre_load_fingerprint(tmp_path: Path) -> None:
     assert key_of(handle=FakeHandle(ModelSpec("toy", "m"), Embedder, None)) is None
+    assert key_of(handle=MissingModelHandle(ModelSpec("toy", "m"), Embedder)) is None
+    assert key_of(card_path=tmp_path / "no-such-card.toml") is None
     opaque = OpaqueHandle(ModelSpec("toy", "m"), Embedder)
     assert not isinstance(opaque, PreloadFingerprint)
     assert key_of(handle=opaque) is None
