@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-#: Files that change what a model predicts: weights, configuration, tokenizer, templates.
+#: Files that change what a model predicts: weights, configuration, tokenizer, templates,
+#: and the modelling code a ``--trust-remote-code`` checkpoint ships.
 FINGERPRINT_SUFFIXES = frozenset(
-    {".safetensors", ".bin", ".pt", ".pth", ".json", ".jinja", ".txt", ".model", ".tiktoken"}
+    {".safetensors", ".bin", ".pt", ".pth", ".json", ".jinja", ".txt", ".model", ".tiktoken", ".py"}
 )
 _CHUNK = 1 << 20
 

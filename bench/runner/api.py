@@ -277,7 +277,6 @@ def reuse_job(
         started_at=started_at,
         finished_at=_now(),
         config=config_section(config, device=device, dtype=dtype, world_size=1),
-        hardware=hardware(device),
         meter=meter,
     )
     write_record(folder, record)

@@ -25,6 +25,9 @@ PACKAGES = (
     "pycocoevalcap",
     "tokenizers",
     "safetensors",
+    "timm",
+    "ftfy",
+    "sentencepiece",
 )
 
 

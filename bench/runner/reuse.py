@@ -11,14 +11,15 @@ everything a record's metrics and rows depend on:
 - task: its name, the card file's bytes, the evaluated split's fingerprint, source and
   name, and for a fittable model the train split's fingerprint;
 - run: seed, ``--limit``, bootstrap resamples, device kind and autocast dtype;
-- code: the source of modalbench, of the task's package and of the adapter's package,
-  and the version of every library a record lists.
+- code and machine: the source of modalbench, of the task's package and of the adapter's
+  package, the version of every library a record lists, and which optional metrics
+  (METEOR, SPICE) can run here.
 
 On a hit the stored ``samples.jsonl`` is copied into the new run folder and the stored
-record is written again with this run's id, times, options and hardware, a throughput
-section in which every item came from the cache (as a prediction-cached rerun reports it)
-but the model's measured speed is kept, and ``details.reused_from`` naming the run that
-computed it. Evaluations with a failed
+record is written again with this run's id, times and options, a throughput section in
+which every item came from the cache (as a prediction-cached rerun reports it) but the
+model's measured speed is kept (with the hardware it was measured on), and
+``details.reused_from`` naming the run that computed it. Evaluations with a failed
 model call are never stored (a failure may be transient: they deserve the retry the
 prediction cache gives them); failures found in the data itself are deterministic and do
 not prevent storing. ``--no-cache`` neither reads nor writes finished evaluations, and
@@ -27,7 +28,6 @@ not prevent storing. ``--no-cache`` neither reads nor writes finished evaluation
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import importlib.util
 import logging
@@ -40,6 +40,7 @@ from typing import Any
 from bench.adapters.base import PreloadFingerprint
 from bench.capabilities import FittableClassifier, capabilities_of
 from bench.errors import UsageError
+from bench.metrics.captioning import unavailable_metrics
 from bench.records.io import RECORD_FILE, SAMPLES_FILE, atomic_write_text, read_record
 from bench.records.schema import RunRecord, Throughput
 from bench.runner.cache import stable_key
@@ -56,32 +57,48 @@ STORE_VERSION = 1
 DATA_STAGES = frozenset({"data"})
 
 
-@functools.cache
+#: Per package: the (name, size, mtime) of its source files and their digest. Keyed by
+#: file stats rather than cached for the process, so a long-lived session (a notebook
+#: reloading edited code) never keeps a stale digest.
+_DIGESTS: dict[str, tuple[tuple[tuple[str, int, int], ...], str]] = {}
+
+
+def _source_files(package: str) -> list[tuple[str, Path]] | None:
+    spec = importlib.util.find_spec(package)
+    if spec is None:
+        return None
+    if spec.submodule_search_locations is not None:
+        roots = [Path(location) for location in spec.submodule_search_locations]
+        return sorted(
+            (str(path.relative_to(root)), path) for root in roots for path in root.rglob("*.py")
+        )
+    if spec.origin is not None and spec.origin.endswith(".py"):
+        return [(Path(spec.origin).name, Path(spec.origin))]
+    return None
+
+
 def package_digest(package: str) -> str | None:
     """SHA-256 over the ``.py`` files of a top-level package (or a single module).
 
     None when the package has no source files on disk (a zip import): code that cannot be
     fingerprinted is never trusted to be unchanged.
     """
-    spec = importlib.util.find_spec(package)
-    if spec is None:
-        return None
-    if spec.submodule_search_locations is not None:
-        roots = [Path(location) for location in spec.submodule_search_locations]
-        files = sorted(
-            (str(path.relative_to(root)), path) for root in roots for path in root.rglob("*.py")
-        )
-    elif spec.origin is not None and spec.origin.endswith(".py"):
-        files = [(Path(spec.origin).name, Path(spec.origin))]
-    else:
-        return None
+    files = _source_files(package)
     if not files:
         return None
+    stats = tuple(
+        (name, info.st_size, info.st_mtime_ns)
+        for name, info in ((name, path.stat()) for name, path in files)
+    )
+    known = _DIGESTS.get(package)
+    if known is not None and known[0] == stats:
+        return known[1]
     digest = hashlib.sha256()
     for name, path in files:
         digest.update(name.encode("utf-8") + b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")
+    _DIGESTS[package] = (stats, digest.hexdigest())
     return digest.hexdigest()
 
 
@@ -158,6 +175,7 @@ class EvaluationKeys:
             },
             code,
             library_versions(),
+            unavailable_metrics(),
         )
 
 
@@ -184,7 +202,7 @@ class FinishedEvaluations:
         return self.root / key[:2] / key
 
     def get(self, key: str) -> StoredEvaluation | None:
-        """The stored evaluation, read whole; None when absent or unreadable."""
+        """The stored evaluation, read whole and checked; None when absent or damaged."""
         folder = self._folder(key)
         if not (folder / RECORD_FILE).is_file():
             return None
@@ -192,28 +210,51 @@ class FinishedEvaluations:
             # Rows first: a concurrent put replaces the folder, and a record read before
             # the swap must not be paired with rows read after it.
             rows = (folder / SAMPLES_FILE).read_text(encoding="utf-8")
-            return StoredEvaluation(read_record(folder / RECORD_FILE), rows)
-        except (OSError, UnicodeDecodeError, UsageError) as exc:
+            stored = StoredEvaluation(read_record(folder / RECORD_FILE), rows)
+            stage_items(stored.record)
+            if not rows.endswith("\n"):
+                raise ValueError(f"{folder / SAMPLES_FILE}: empty or cut short")
+        except (OSError, UnicodeDecodeError, UsageError, ValueError) as exc:
             log.warning("ignoring a damaged stored evaluation: %s", exc)
             return None
+        return stored
 
     def put(self, key: str, run_folder: Path) -> None:
-        """Store the written run folder's record and rows under ``key`` (atomically)."""
+        """Store the written run folder's record and rows under ``key`` (atomically).
+
+        Never fails the run: the evaluation is written either way, only its reuse is lost.
+        """
         final = self._folder(key)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=final.parent))
+        staging: Path | None = None
         try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=final.parent))
             for name in (SAMPLES_FILE, RECORD_FILE):
                 shutil.copyfile(run_folder / name, staging / name)
             if final.exists():  # a damaged copy (a readable one would have been reused)
                 shutil.rmtree(final, ignore_errors=True)
             staging.replace(final)
         except OSError as exc:
-            # Another run stored the same evaluation at the same moment, or the disk is
-            # full: the run folder is written either way; only this copy is lost.
-            log.info("finished evaluation %s not stored: %s", key[:12], exc)
+            # Another run stored the same evaluation at the same moment, the disk is full
+            # or the cache is read-only.
+            log.warning("finished evaluation %s not stored: %s", key[:12], exc)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+
+
+def stage_items(record: RunRecord) -> dict[str, int]:
+    """Items per stage of a record's ``details.throughput_by_stage`` (ValueError if malformed)."""
+    stages = record.details.get("throughput_by_stage")
+    if not isinstance(stages, dict):
+        raise ValueError(f"record {record.run_id}: no details.throughput_by_stage")
+    items: dict[str, int] = {}
+    for name, entry in stages.items():
+        try:
+            items[name] = int(entry["computed_items"]) + int(entry["cached_items"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"record {record.run_id}: stage {name!r} malformed ({exc})") from exc
+    return items
 
 
 #: Throughput fields describing the model's speed: a reused record keeps those measured by
@@ -239,7 +280,6 @@ def reused_record(
     started_at: str,
     finished_at: str,
     config: dict[str, Any],
-    hardware: dict[str, Any],
     meter: ThroughputMeter,
 ) -> RunRecord:
     """``stored`` as this run's record.
@@ -247,12 +287,13 @@ def reused_record(
     What this run did comes from ``meter``, this evaluation's fresh meter, with every item
     of every stored stage added as served from the cache: model time, batch counts,
     computed/cached items and wall time read exactly as a prediction-cached rerun's. The
-    model's speed (rates, latencies, batch sizes, peak memory) stays the one measured when
-    the evaluation was computed, so tables keep their throughput column.
+    model's speed (rates, latencies, batch sizes, peak memory, OOM back-offs) stays the one
+    measured when the evaluation was computed, and so does ``hardware``, the machine that
+    speed belongs to; ``config`` holds this run's options.
     """
-    stages: dict[str, Any] = stored.details.get("throughput_by_stage", {})
-    for stage, entry in stages.items():
-        meter.add_cached(stage, int(entry["computed_items"]) + int(entry["cached_items"]))
+    stages: dict[str, Any] = stored.details["throughput_by_stage"]
+    for stage, items in stage_items(stored).items():
+        meter.add_cached(stage, items)
     details = dict(stored.details)
     details["throughput_by_stage"] = {
         name: {
@@ -273,7 +314,6 @@ def reused_record(
         details=details,
         throughput=Throughput(**throughput),
         config=config,
-        hardware=hardware,
         versions=library_versions(),
         started_at=started_at,
         finished_at=finished_at,

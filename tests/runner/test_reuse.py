@@ -12,17 +12,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import tiny_openclip
 
 import bench
+from bench.adapters.openclip import OpenClipAdapter
 from bench.adapters.providers import OpenClipHandle
-from bench.records.io import SAMPLES_FILE
+from bench.records.io import SAMPLES_FILE, find_runs
 from bench.records.schema import RunRecord
-from bench.runner import reuse
+from bench.runner import api, reuse
 from bench.runner.reuse import FinishedEvaluations
 
 #: Fields of a record that describe the run that wrote it, not the evaluation.
@@ -76,6 +79,7 @@ def comparable(folder: Path) -> dict[str, Any]:
         for key in reuse.MEASURED_STAGE_FIELDS:
             stage.pop(key)
     data["details"].pop("reused_from", None)
+    data.pop("hardware")  # the reused record keeps the computing run's (checked apart)
     return data
 
 
@@ -101,6 +105,7 @@ def test_a_rerun_reuses_the_record_and_rows_without_loading_weights(
     assert all(r.throughput.computed_items == 0 for r in cached)
 
     refuse_loading(monkeypatch)
+    monkeypatch.setattr(api, "hardware", lambda device: {"device": "this machine"})
     reused = run(model_dir, tmp_path / "reused", tasks=tasks)
     assert [r.task.name for r in reused] == tasks
     for first, through_cache, again in zip(computed, cached, reused, strict=True):
@@ -117,7 +122,9 @@ def test_a_rerun_reuses_the_record_and_rows_without_loading_weights(
         cached_folder = folder_of(tmp_path / "cached", through_cache)
         reused_folder = folder_of(tmp_path / "reused", again)
         assert comparable(reused_folder) == comparable(cached_folder)
-        # ...while the model's speed is the one measured when it was computed.
+        # ...while the model's speed is the one measured when it was computed, on the
+        # hardware it was measured on.
+        assert again.hardware == first.hardware
         for key in reuse.MEASURED_FIELDS:
             assert getattr(again.throughput, key) == getattr(first.throughput, key), key
         for name, stage in again.details["throughput_by_stage"].items():
@@ -202,6 +209,60 @@ def test_no_cache_neither_reads_nor_writes_finished_evaluations(
     assert "reused_from" not in fresh.details
     assert fresh.throughput.computed_items > 0
     assert fresh.metrics == stored.metrics
+
+
+def test_an_evaluation_with_a_failed_model_call_is_not_stored(
+    cache_root: Path, model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = OpenClipAdapter.embed_texts
+
+    def first_text_fails(self: OpenClipAdapter, texts: Sequence[str]) -> np.ndarray:
+        vectors = np.array(real(self, texts), dtype=np.float32)
+        vectors[0] = np.nan  # one caption per batch: a per-item error, not a crash
+        return vectors
+
+    with monkeypatch.context() as patch:
+        patch.setattr(OpenClipAdapter, "embed_texts", first_text_fails)
+        (failed,) = run(model_dir, tmp_path / "first")
+    assert failed.errors and all(e.stage != "data" for e in failed.errors)
+    assert not (cache_root / "evaluations").exists()
+    (retried,) = run(model_dir, tmp_path / "second")
+    assert "reused_from" not in retried.details
+    assert not retried.errors
+    # Only the failed items were computed again; the rest came from the prediction cache.
+    assert retried.throughput.computed_items == len(failed.errors)
+
+
+@pytest.mark.parametrize("damage", ["record without stage counts", "rows cut short"])
+def test_a_parseable_but_damaged_evaluation_is_evaluated_again(
+    cache_root: Path,
+    model_dir: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    damage: str,
+) -> None:
+    run(model_dir, tmp_path / "first")
+    (stored,) = (cache_root / "evaluations").rglob("record.json")
+    if damage == "rows cut short":
+        rows = stored.parent / SAMPLES_FILE
+        rows.write_text(rows.read_text()[:100])
+    else:
+        data = json.loads(stored.read_text())
+        del data["details"]["throughput_by_stage"]
+        stored.write_text(json.dumps(data))
+    (again,) = run(model_dir, tmp_path / "second")
+    assert "reused_from" not in again.details
+    assert "damaged stored evaluation" in caplog.text
+    assert find_runs(tmp_path / "second") == [folder_of(tmp_path / "second", again)]
+
+
+def test_a_cache_that_cannot_store_does_not_fail_the_run(
+    cache_root: Path, model_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (cache_root / "evaluations").write_text("a file where the folder should be")
+    (record,) = run(model_dir, tmp_path / "first")
+    assert "not stored" in caplog.text
+    assert find_runs(tmp_path / "first") == [folder_of(tmp_path / "first", record)]
 
 
 def test_a_damaged_stored_evaluation_is_evaluated_again(

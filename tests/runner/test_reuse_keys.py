@@ -21,6 +21,7 @@ from bench.capabilities import ImageBatch, LabeledBatch
 from bench.records.schema import ErrorEntry, RunRecord
 from bench.reference.provider import REFERENCE
 from bench.registry import build_task
+from bench.runner import reuse
 from bench.runner.plan import Job, RunConfig
 from bench.runner.reuse import EvaluationKeys, FinishedEvaluations, package_digest, storable
 from bench.tasking import TaskData
@@ -183,11 +184,24 @@ def test_package_digest_follows_the_source(tmp_path: Path, monkeypatch: pytest.M
     (package / "__init__.py").write_text("X = 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     first = package_digest("digest_probe_pkg")
-    package_digest.cache_clear()
-    (package / "__init__.py").write_text("X = 2\n")
+    assert first is not None
+    assert package_digest("digest_probe_pkg") == first
+    # Edited in the same process (a notebook reloading code): the digest follows.
+    (package / "__init__.py").write_text("X = 2  # edited\n")
     assert package_digest("digest_probe_pkg") not in (None, first)
-    package_digest.cache_clear()
+    (package / "helpers.py").write_text("Y = 1\n")
+    assert package_digest("digest_probe_pkg") not in (None, first)
     assert package_digest("no_such_package_here") is None
+
+
+def test_which_optional_metrics_can_run_is_part_of_the_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = key_of()
+    monkeypatch.setattr(
+        reuse, "unavailable_metrics", lambda: {"METEOR": "no `java` executable", "SPICE": "x"}
+    )
+    assert key_of() != before
 
 
 def _record(errors: list[ErrorEntry]) -> RunRecord:
