@@ -343,7 +343,12 @@ def run(
                     pending.append((index, job, key))
                     continue
                 records[index], folder = reuse_job(job, stored, config, device=device, dtype=dtype)
-                log.info("wrote %s (a finished evaluation, reused)", folder)
+                log.info(
+                    "wrote %s (nothing changed since run %s: reused it; --no-cache evaluates "
+                    "afresh)",
+                    folder,
+                    records[index].details["reused_from"],
+                )
             if not pending:
                 continue  # every evaluation of this model was reused: no weights loaded
             adapter = model_jobs[0][1].model.load(

@@ -10,6 +10,7 @@ must make the runner evaluate again.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from collections.abc import Sequence
@@ -137,10 +138,12 @@ def test_a_rerun_reuses_the_record_and_rows_without_loading_weights(
 
 
 def test_records_keep_the_job_order_when_only_some_are_reused(
-    cache_root: Path, model_dir: Path, tmp_path: Path
+    cache_root: Path, model_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     (sentiment,) = run(model_dir, tmp_path / "a", tasks=["shapes-sentiment"])
+    caplog.set_level(logging.INFO, logger="modalbench")
     both = run(model_dir, tmp_path / "b", tasks=["shapes-retrieval", "shapes-sentiment"])
+    assert f"nothing changed since run {sentiment.run_id}: reused it" in caplog.text
     assert [r.task.name for r in both] == ["shapes-retrieval", "shapes-sentiment"]
     assert "reused_from" not in both[0].details
     assert both[1].details["reused_from"] == sentiment.run_id
