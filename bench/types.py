@@ -17,6 +17,8 @@ ImageSource = Union[str, "os.PathLike[str]", bytes, "Image.Image"]
 #: A reader that cannot use a sample (non-UTF-8 text, a path escaping --data-dir...) still
 #: yields it, with the reason under this ``meta`` key: it then counts as a failed sample.
 LOAD_ERROR_KEY = "load_error"
+#: The error stage of a sample whose data failed to load (not a model call's failure).
+DATA_STAGE = "data"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from bench.data.fingerprint import fingerprint_samples
 from bench.data.sources import read_split
 from bench.errors import UsageError
 from bench.tasking import DataOptions, TaskData
-from bench.types import LOAD_ERROR_KEY, ErrorRecord, Sample
+from bench.types import DATA_STAGE, LOAD_ERROR_KEY, ErrorRecord, Sample
 
 
 def _dedupe_ids(samples: list[Sample]) -> list[Sample]:
@@ -46,7 +46,7 @@ def load_task_data(card: DatasetCard, options: DataOptions) -> TaskData:
     if options.limit is not None:
         samples = samples[: options.limit]
     errors = tuple(
-        ErrorRecord(s.id, "data", s.meta[LOAD_ERROR_KEY])
+        ErrorRecord(s.id, DATA_STAGE, s.meta[LOAD_ERROR_KEY])
         for s in samples
         if LOAD_ERROR_KEY in s.meta
     )

@@ -256,13 +256,10 @@ class HFBase:
         self.user_settings = user_settings
         self.device = options.device
         self.dtype = weight_dtype(getattr(user_settings, "dtype", None), options)
-        self._fingerprint: str | None = None
 
     def fingerprint(self) -> str:
         """Hub commit sha or a hash of the local weight, config and tokenizer files."""
-        if self._fingerprint is None:
-            self._fingerprint = self.location.fingerprint
-        return self._fingerprint
+        return self.location.fingerprint
 
     def base_settings(self) -> dict[str, Any]:
         """The user settings plus the resolved family, weight dtype and revision."""

@@ -16,12 +16,7 @@ import numpy as np
 from bench.metrics.base import MEAN, MetricStats, MetricSuite, mean_stats
 from bench.metrics.bleu import BLEU_AGGREGATORS, bleu_stats
 from bench.metrics.cider import cider_d_scores
-from bench.metrics.java_tools import (
-    JavaUnavailableError,
-    java_ptb_tokenize,
-    meteor_jar,
-    require_java,
-)
+from bench.metrics.java_tools import JavaUnavailableError, java_ptb_tokenize
 from bench.metrics.ptb_tokenizer import ptb_tokenize
 from bench.metrics.rouge import rouge_l_scores
 
@@ -133,15 +128,10 @@ def unavailable_metrics() -> dict[str, str | None]:
     Which metrics a record holds depends on this machine, not only on the predictions: a
     stored evaluation made without Java must not be reused once Java is installed.
     """
+    from bench.metrics.meteor import meteor_unavailable
     from bench.metrics.spice import spice_unavailable
 
-    try:
-        require_java()
-        meteor_jar()
-        meteor: str | None = None
-    except JavaUnavailableError as exc:
-        meteor = str(exc)
-    return {"METEOR": meteor, "SPICE": spice_unavailable()}
+    return {"METEOR": meteor_unavailable(), "SPICE": spice_unavailable()}
 
 
 def _add_meteor(

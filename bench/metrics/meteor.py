@@ -26,12 +26,22 @@ from contextlib import suppress
 import numpy as np
 
 from bench.metrics.base import Aggregator, FloatArray, register_aggregator
-from bench.metrics.java_tools import meteor_jar, require_java
+from bench.metrics.java_tools import JavaUnavailableError, meteor_jar, require_java
 
 ALPHA, BETA, GAMMA, DELTA = 0.85, 0.20, 0.60, 0.75
 MODULE_WEIGHTS = (1.0, 0.60, 0.80, 0.60)
 N_STATS = 23
 _CHUNKS = 20
+
+
+def meteor_unavailable() -> str | None:
+    """Why METEOR cannot run here (None when it can): no ``java``, or no jar."""
+    try:
+        require_java()
+        meteor_jar()
+    except JavaUnavailableError as exc:
+        return str(exc)
+    return None
 
 
 def meteor_from_sums(summed: FloatArray) -> FloatArray:
@@ -134,8 +144,9 @@ class MeteorServer:
         fill up. If the jar stops mid-call it is discarded (the next call starts another)
         and RuntimeError is raised. JavaUnavailableError when ``java`` or the jar is missing.
         """
-        require_java()  # availability is checked on every call, even with a jar running
-        meteor_jar()
+        reason = meteor_unavailable()  # checked on every call, even with a jar running
+        if reason is not None:
+            raise JavaUnavailableError(reason)
         with self._lock:
             process = self._running()
             try:

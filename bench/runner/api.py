@@ -24,7 +24,7 @@ from bench.records.schema import (
     Throughput,
 )
 from bench.runner.cache import PredictionCache, stable_key
-from bench.runner.device import resolve_device, resolve_dtype
+from bench.runner.device import device_kind, resolve_device, resolve_dtype
 from bench.runner.distributed import (
     Ranks,
     all_gather_json,
@@ -112,24 +112,33 @@ def cache_namespace(
     The batch size is left out on purpose: an OOM back-off or a resumed run with another
     batch size keeps its cache.
     """
-    device_kind = "cuda" if device.startswith("cuda") else device
     return stable_key(
-        adapter.fingerprint(), adapter.settings(), task, data_fingerprint, seed, device_kind, dtype
+        adapter.fingerprint(),
+        adapter.settings(),
+        task,
+        data_fingerprint,
+        seed,
+        device_kind(device),
+        dtype,
     )
+
+
+def loader_workers(config: RunConfig) -> int:
+    """``--num-workers``, or the default for this machine when not given."""
+    return default_workers() if config.num_workers is None else config.num_workers
 
 
 def config_section(
     config: RunConfig, *, device: str, dtype: str, world_size: int
 ) -> dict[str, Any]:
     """The RunRecord ``config`` section: the run options as resolved."""
-    num_workers = default_workers() if config.num_workers is None else config.num_workers
     return {
         "batch_size": config.batch_size,
         "text_batch_size": config.batch_size * TEXT_BATCH_FACTOR,
         "device": device,
         "dtype": dtype,
         "limit": config.limit,
-        "num_workers": num_workers,
+        "num_workers": loader_workers(config),
         "data_dir": str(config.data_dir) if config.data_dir else None,
         "cache": config.use_cache,
         "bootstrap_resamples": config.bootstrap,
@@ -207,13 +216,16 @@ def evaluate_job(
     """Evaluate one loaded model on one loaded task; rank 0 writes its run folder."""
     started_at = _now()
     task = job.task
-    num_workers = default_workers() if config.num_workers is None else config.num_workers
     meter = ThroughputMeter(device=device, batch_size=config.batch_size)
     namespace = cache_namespace(adapter, task.name, data.fingerprint, config.seed, device, dtype)
     executor = LoaderExecutor(
         adapter,
         ExecutorConfig(
-            config.batch_size, device, dtype, num_workers, config.progress and ranks.is_main
+            config.batch_size,
+            device,
+            dtype,
+            loader_workers(config),
+            config.progress and ranks.is_main,
         ),
         meter,
         cache=cache,
@@ -272,7 +284,7 @@ def reuse_job(
     folder = config.out / slug(job.task.name) / slug(job.model.spec.text) / run_id
     write_rows(stored.rows, folder)
     record = reused_record(
-        stored.record,
+        stored,
         run_id=run_id,
         started_at=started_at,
         finished_at=_now(),

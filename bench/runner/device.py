@@ -44,6 +44,14 @@ def resolve_dtype(requested: str, device: str) -> str:
     return requested
 
 
+def device_kind(device: str) -> str:
+    """``cuda`` for any CUDA device (``cuda``, ``cuda:1``...), else ``cpu``.
+
+    Kernels differ between kinds, not between two GPUs of a machine: caches key on this.
+    """
+    return "cuda" if device.startswith("cuda") else "cpu"
+
+
 @contextlib.contextmanager
 def inference_context(device: str, dtype: str) -> Iterator[None]:
     """``torch.inference_mode`` plus autocast to ``dtype`` when it is not fp32."""
@@ -51,8 +59,7 @@ def inference_context(device: str, dtype: str) -> Iterator[None]:
         if dtype == "fp32":
             yield
             return
-        device_type = "cuda" if device.startswith("cuda") else "cpu"
-        with torch.autocast(device_type=device_type, dtype=DTYPES[dtype]):
+        with torch.autocast(device_type=device_kind(device), dtype=DTYPES[dtype]):
             yield
 
 

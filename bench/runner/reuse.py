@@ -44,17 +44,17 @@ from bench.metrics.captioning import unavailable_metrics
 from bench.records.io import RECORD_FILE, SAMPLES_FILE, atomic_write_text, read_record
 from bench.records.schema import RunRecord, Throughput
 from bench.runner.cache import stable_key
+from bench.runner.device import device_kind
 from bench.runner.environment import library_versions
 from bench.runner.plan import Job, RunConfig
 from bench.runner.throughput import ThroughputMeter
 from bench.tasking import TaskData
+from bench.types import DATA_STAGE
 
 log = logging.getLogger("modalbench")
 
 #: Bumped when the layout of a stored evaluation or the meaning of its key changes.
 STORE_VERSION = 1
-#: Error stages that come from the data, not from a model call (see tasks' collect_errors).
-DATA_STAGES = frozenset({"data"})
 
 
 #: Per package: the (name, size, mtime) of its source files and their digest. Keyed by
@@ -119,7 +119,7 @@ class EvaluationKeys:
 
     def __init__(self, config: RunConfig, *, device: str, dtype: str) -> None:
         self.config = config
-        self.device_kind = "cuda" if device.startswith("cuda") else device
+        self.device_kind = device_kind(device)
         self.dtype = dtype
         self._train: dict[str, str | None] = {}
         self._cards: dict[Path, str | None] = {}
@@ -181,15 +181,22 @@ class EvaluationKeys:
 
 def storable(record: RunRecord) -> bool:
     """Whether a finished evaluation may be reused: no model call of it failed."""
-    return all(error.stage in DATA_STAGES for error in record.errors)
+    return all(error.stage == DATA_STAGE for error in record.errors)
 
 
 @dataclass(frozen=True)
 class StoredEvaluation:
-    """A finished evaluation read back: its record and its per-sample rows (JSONL text)."""
+    """A finished evaluation read back and checked.
+
+    Attributes:
+        record: the record the computing run wrote.
+        rows: its per-sample rows (JSONL text).
+        stage_items: items per stage of ``details.throughput_by_stage``.
+    """
 
     record: RunRecord
     rows: str
+    stage_items: dict[str, int]
 
 
 class FinishedEvaluations:
@@ -210,14 +217,13 @@ class FinishedEvaluations:
             # Rows first: a concurrent put replaces the folder, and a record read before
             # the swap must not be paired with rows read after it.
             rows = (folder / SAMPLES_FILE).read_text(encoding="utf-8")
-            stored = StoredEvaluation(read_record(folder / RECORD_FILE), rows)
-            stage_items(stored.record)
             if not rows.endswith("\n"):
                 raise ValueError(f"{folder / SAMPLES_FILE}: empty or cut short")
+            record = read_record(folder / RECORD_FILE)
+            return StoredEvaluation(record, rows, stage_items(record))
         except (OSError, UnicodeDecodeError, UsageError, ValueError) as exc:
             log.warning("ignoring a damaged stored evaluation: %s", exc)
             return None
-        return stored
 
     def put(self, key: str, run_folder: Path) -> None:
         """Store the written run folder's record and rows under ``key`` (atomically).
@@ -274,7 +280,7 @@ MEASURED_STAGE_FIELDS = ("items_per_s", "batch_latency_p50_s", "batch_latency_p9
 
 
 def reused_record(
-    stored: RunRecord,
+    stored: StoredEvaluation,
     *,
     run_id: str,
     started_at: str,
@@ -282,7 +288,7 @@ def reused_record(
     config: dict[str, Any],
     meter: ThroughputMeter,
 ) -> RunRecord:
-    """``stored`` as this run's record.
+    """The stored record as this run's.
 
     What this run did comes from ``meter``, this evaluation's fresh meter, with every item
     of every stored stage added as served from the cache: model time, batch counts,
@@ -291,10 +297,11 @@ def reused_record(
     measured when the evaluation was computed, and so does ``hardware``, the machine that
     speed belongs to; ``config`` holds this run's options.
     """
-    stages: dict[str, Any] = stored.details["throughput_by_stage"]
-    for stage, items in stage_items(stored).items():
+    record = stored.record
+    for stage, items in stored.stage_items.items():
         meter.add_cached(stage, items)
-    details = dict(stored.details)
+    stages: dict[str, Any] = record.details["throughput_by_stage"]
+    details = dict(record.details)
     details["throughput_by_stage"] = {
         name: {
             **rate.to_json(),
@@ -302,14 +309,14 @@ def reused_record(
         }
         for name, rate in meter.stage_rates().items()
     }
-    details["reused_from"] = stored.details.get("reused_from", stored.run_id)
-    measured = asdict(stored.throughput)
+    details["reused_from"] = record.details.get("reused_from", record.run_id)
+    measured = asdict(record.throughput)
     throughput = {
-        **meter.summary(stored.task.n_samples),
+        **meter.summary(record.task.n_samples),
         **{key: measured[key] for key in MEASURED_FIELDS},
     }
     return replace(
-        stored,
+        record,
         run_id=run_id,
         details=details,
         throughput=Throughput(**throughput),
