@@ -33,10 +33,37 @@ def _run(cmd: list[str], env: dict[str, str]) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-@pytest.mark.slow
-def test_two_ranks_match_one_process(toy_plugin: dict[str, str], tmp_path: Path) -> None:
+def _one_process_and_two_ranks(
+    args: list[str], env: dict[str, str], tmp_path: Path, port: int
+) -> tuple[Path, Path]:
+    """Run ``modalbench args`` in one process, then under torchrun with two ranks; returns
+    each run's only run folder (under torchrun only rank 0 writes one)."""
     torchrun = shutil.which("torchrun", path=os.path.dirname(sys.executable))
     assert torchrun, "torchrun is installed with torch"
+    single, multi = tmp_path / "single", tmp_path / "multi"
+    _run([sys.executable, "-m", "bench.cli.main", *args, "--out", str(single)], env)
+    _run(
+        [
+            torchrun,
+            "--nproc-per-node",
+            "2",
+            "--master-port",
+            str(port),
+            "-m",
+            "bench.cli.main",
+            *args,
+            "--out",
+            str(multi),
+        ],
+        env,
+    )
+    (one,) = find_runs(single)
+    (two,) = find_runs(multi)
+    return one, two
+
+
+@pytest.mark.slow
+def test_two_ranks_match_one_process(toy_plugin: dict[str, str], tmp_path: Path) -> None:
     env = {**toy_plugin, "OMP_NUM_THREADS": "1"}
     args = [
         "run",
@@ -51,25 +78,7 @@ def test_two_ranks_match_one_process(toy_plugin: dict[str, str], tmp_path: Path)
         "--num-workers",
         "0",
     ]
-    single, multi = tmp_path / "single", tmp_path / "multi"
-    _run([sys.executable, "-m", "bench.cli.main", *args, "--out", str(single)], env)
-    _run(
-        [
-            torchrun,
-            "--nproc-per-node",
-            "2",
-            "--master-port",
-            "29517",
-            "-m",
-            "bench.cli.main",
-            *args,
-            "--out",
-            str(multi),
-        ],
-        env,
-    )
-    (one,) = find_runs(single)
-    (two,) = find_runs(multi)  # only rank 0 wrote a record
+    one, two = _one_process_and_two_ranks(args, env, tmp_path, 29517)
     rows_one = sorted(read_rows(one), key=lambda r: r["id"])
     rows_two = sorted(read_rows(two), key=lambda r: r["id"])
     assert rows_one == rows_two
@@ -92,8 +101,6 @@ def test_two_ranks_match_one_process_on_a_real_model(
 
     build_task("shapes-retrieval").load(DataOptions(limit=1))  # generate the data once
     model = tiny_openclip.build(tmp_path / "tiny-clip")
-    torchrun = shutil.which("torchrun", path=os.path.dirname(sys.executable))
-    assert torchrun
     env = {**toy_plugin, "OMP_NUM_THREADS": "1"}
     args = [
         "run",
@@ -112,25 +119,7 @@ def test_two_ranks_match_one_process_on_a_real_model(
         "--bootstrap",
         "100",
     ]
-    single, multi = tmp_path / "single", tmp_path / "multi"
-    _run([sys.executable, "-m", "bench.cli.main", *args, "--out", str(single)], env)
-    _run(
-        [
-            torchrun,
-            "--nproc-per-node",
-            "2",
-            "--master-port",
-            "29518",
-            "-m",
-            "bench.cli.main",
-            *args,
-            "--out",
-            str(multi),
-        ],
-        env,
-    )
-    (one,) = find_runs(single)
-    (two,) = find_runs(multi)
+    one, two = _one_process_and_two_ranks(args, env, tmp_path, 29518)
     assert list(read_rows(one)) == list(read_rows(two))
     a, b = read_record(one), read_record(two)
     assert a.metrics == b.metrics
