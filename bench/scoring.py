@@ -79,6 +79,7 @@ def _suite(
             vqa.predictions,
             answer_types=vqa.answer_types or None,
             question_types=vqa.question_types or None,
+            answer_keys=vqa.answer_keys or None,
         )
     if family == "retrieval":
         from bench.metrics.formats import parse_retrieval

@@ -181,13 +181,15 @@ def test_vqa_retrieval_and_sentiment_files(tmp_path) -> None:
         "annotations": [
             {
                 "question_id": 1,
-                "answers": [{"answer": "yes"}] * 10,
+                "answers": [{"answer": "yes", "answer_id": j} for j in range(10)],
                 "answer_type": "yes/no",
                 "question_type": "is this",
             },
             {
                 "question_id": 2,
-                "answers": [{"answer": "2"}] * 3 + [{"answer": "two"}] * 7,
+                "answers": [
+                    {"answer": a, "answer_id": j} for j, a in enumerate(["2"] * 3 + ["two"] * 7)
+                ],
                 "answer_type": "number",
                 "question_type": "how many",
             },

@@ -68,6 +68,14 @@ def run(args: argparse.Namespace) -> int:
             "scored as wrong",
             file=sys.stderr,
         )
+    identical = report.details.get("questions_with_identical_answer_dicts", 0)
+    if identical:
+        print(
+            f"modalbench: note: {identical} question(s) have answer dicts that are equal "
+            "(no distinct answer_id); scored as the official evaluation does, which leaves "
+            "every equal copy out together",
+            file=sys.stderr,
+        )
     for name, reason in report.details.get("skipped", {}).items():
         print(f"modalbench: note: {name} skipped: {reason}", file=sys.stderr)
     if args.json:

@@ -6,7 +6,9 @@ prediction is *not*: it is scored as wrong and reported by the metric functions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,6 +30,9 @@ class VqaInput:
     predictions: dict[str, str]
     answer_types: dict[str, str]
     question_types: dict[str, str]
+    #: question id -> canonical other fields of each answer dict, only for questions whose
+    #: answer dicts are not distinct (no or repeated ``answer_id``)
+    answer_keys: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,7 @@ def parse_vqa(predictions: Source, references: Source) -> VqaInput:
     rc = Checker(ref.name)
     top = rc.record(ref.data, "")
     answers: dict[str, list[str]] = {}
+    answer_keys: dict[str, list[str]] = {}
     answer_types: dict[str, str] = {}
     question_types: dict[str, str] = {}
     for i, item in enumerate(rc.list_of(rc.field(top, "annotations", ""), "annotations")):
@@ -102,16 +108,22 @@ def parse_vqa(predictions: Source, references: Source) -> VqaInput:
         listed = rc.list_of(rc.field(rec, "answers", path), f"{path}.answers")
         if not listed:
             raise rc.fail(f"{path}.answers", "no ground-truth answers")
+        dicts = [rc.record(a, f"{path}.answers[{j}]") for j, a in enumerate(listed)]
+        # Empty answers are scored as the official evaluation scores them, not refused.
         answers[key] = [
             rc.text(
-                rc.field(rc.record(a, f"{path}.answers[{j}]"), "answer", f"{path}.answers[{j}]"),
+                rc.field(d, "answer", f"{path}.answers[{j}]"),
                 f"{path}.answers[{j}].answer",
+                allow_empty=True,
             )
-            for j, a in enumerate(listed)
+            for j, d in enumerate(dicts)
         ]
-        for field, target in (("answer_type", answer_types), ("question_type", question_types)):
-            if field in rec:
-                target[key] = rc.text(rec[field], f"{path}.{field}")
+        keys = [_other_fields(d) for d in dicts]
+        if len(set(keys)) != len(keys):
+            answer_keys[key] = keys
+        for name, target in (("answer_type", answer_types), ("question_type", question_types)):
+            if name in rec:
+                target[key] = rc.text(rec[name], f"{path}.{name}")
     pred = load_json(predictions, "<predictions>")
     pc = Checker(pred.name)
     preds: dict[str, str] = {}
@@ -124,7 +136,24 @@ def parse_vqa(predictions: Source, references: Source) -> VqaInput:
         preds[key] = pc.text(pc.field(rec, "answer", path), f"{path}.answer", allow_empty=True)
         paths[key] = f"{path}.question_id"
     check_known(pc, paths, answers, ref.name)
-    return VqaInput(answers, preds, answer_types, question_types)
+    return VqaInput(answers, preds, answer_types, question_types, answer_keys)
+
+
+def _other_fields(answer: Mapping[str, Any]) -> str:
+    """A canonical form of an answer dict without its ``answer``: two dicts with equal forms
+    and equal processed answers are equal dicts to the official script (``1 == 1.0``)."""
+
+    def canonical(value: Any) -> Any:
+        if isinstance(value, (bool, int, float)):
+            return float(value)
+        if isinstance(value, dict):
+            return {str(k): canonical(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [canonical(v) for v in value]
+        return value
+
+    rest = {k: canonical(v) for k, v in answer.items() if k != "answer"}
+    return json.dumps(rest, sort_keys=True, ensure_ascii=True)
 
 
 def parse_retrieval(predictions: Source, references: Source) -> RetrievalInput:

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from bench.metrics.base import MEAN, FloatArray, MetricStats, MetricSuite, mean_stats
 from bench.metrics.vqa_normalize import clean, normalize
@@ -28,12 +29,24 @@ _NO_MATCH = -2
 
 
 def vqa_accuracies(
-    answers: Sequence[Sequence[str]], predictions: Sequence[str | None]
+    answers: Sequence[Sequence[str]],
+    predictions: Sequence[str | None],
+    *,
+    answer_keys: Sequence[Sequence[str]] | None = None,
 ) -> FloatArray:
-    """Per-question official accuracy in [0, 1]; a ``None`` prediction scores 0."""
+    """Per-question official accuracy in [0, 1]; a ``None`` prediction scores 0.
+
+    ``answer_keys`` gives, per answer, a canonical form of the *other* fields of its answer
+    dict (``answer_id``, ``answer_confidence``...). The script's leave-one-out drops every
+    dict equal to the one left out, so answers whose dicts are identical after processing
+    (no ``answer_id``, or a repeated one) leave out all their copies together. Without it
+    every answer dict is taken as distinct, as in the real files.
+    """
     n = len(answers)
     if len(predictions) != n:
         raise ValueError("one prediction (or None) per question is required")
+    if answer_keys is not None and [len(k) for k in answer_keys] != [len(a) for a in answers]:
+        raise ValueError("answer_keys must have one key per answer")
     if n == 0:
         return np.zeros(0, dtype=np.float64)
     counts = np.fromiter(map(len, answers), dtype=np.int64, count=n)
@@ -83,12 +96,28 @@ def vqa_accuracies(
 
     equal = (gt == pred[:, None]) & valid
     matches = equal.sum(axis=1)
-    others = (matches[:, None] - equal).astype(np.float64)
+    copies = np.ones((n, width), dtype=np.int64)
+    if answer_keys is not None:
+        _count_identical_dicts(answer_keys, gt, copies)
+    others = (matches[:, None] - equal * copies).astype(np.float64)
     per_answer = np.where(valid, np.minimum(1.0, others / 3), 0.0)
     total = np.zeros(n, dtype=np.float64)
     for j in range(width):  # left-to-right, like the script's sum()
         total = total + per_answer[:, j]
     return total / counts
+
+
+def _count_identical_dicts(
+    answer_keys: Sequence[Sequence[str]], gt: npt.NDArray[np.int64], copies: npt.NDArray[np.int64]
+) -> None:
+    """Fill ``copies[q, j]`` with how many answer dicts of question q equal dict j (itself
+    included): same other fields and same processed answer."""
+    for q, keys in enumerate(answer_keys):
+        if len(set(keys)) == len(keys):
+            continue  # distinct dicts whatever their answers: plain leave-one-out
+        dicts = list(zip(keys, gt[q, : len(keys)].tolist(), strict=True))
+        for j, d in enumerate(dicts):
+            copies[q, j] = dicts.count(d)
 
 
 def vqa_metrics(
@@ -97,6 +126,7 @@ def vqa_metrics(
     *,
     answer_types: Mapping[str, str] | None = None,
     question_types: Mapping[str, str] | None = None,
+    answer_keys: Mapping[str, Sequence[str]] | None = None,
 ) -> MetricSuite:
     """Official VQA accuracy (key ``accuracy``, a fraction) with per-type breakdowns.
 
@@ -106,6 +136,8 @@ def vqa_metrics(
             in ``details["missing_predictions"]``.
         answer_types, question_types: optional question id -> type, for the breakdowns in
             ``details["per_answer_type"]`` and ``details["per_question_type"]`` (fractions).
+        answer_keys: optional question id -> the other fields of each answer dict (see
+            :func:`vqa_accuracies`); questions it does not name have distinct dicts.
 
     Per-question accuracies are the first stats column (see :func:`question_accuracies`).
     """
@@ -124,7 +156,10 @@ def vqa_metrics(
         if p is not None and not isinstance(p, str):
             raise TypeError(f"question {q!r}: the prediction must be a string")
         preds.append(p)
-    scores = vqa_accuracies([answers[q] for q in ids], preds)
+    keys = None
+    if answer_keys is not None:
+        keys = [answer_keys.get(q) or [str(j) for j in range(len(answers[q]))] for q in ids]
+    scores = vqa_accuracies([answers[q] for q in ids], preds, answer_keys=keys)
     missing = [q for q, p in zip(ids, preds, strict=True) if p is None]
     overall = float(sum(scores.tolist())) / len(ids) if ids else 0.0
     details: dict[str, Any] = {
@@ -132,6 +167,7 @@ def vqa_metrics(
         "missing_predictions": len(missing),
         "missing_prediction_ids": missing[:20],
         "accuracy_percent_official": round(100 * overall, 2),
+        "questions_with_identical_answer_dicts": len(answer_keys or {}),
     }
     if answer_types is not None:
         details["per_answer_type"] = _breakdown(ids, scores, answer_types)

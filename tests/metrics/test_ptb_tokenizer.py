@@ -169,3 +169,13 @@ def test_chunk_boundary_lines_match_the_java_tokenizer(java: str) -> None:
 def test_line_breaks_and_astral_characters_together_match_the_jar(java: str) -> None:
     captions = ["a\U0001f600b c\rd", "\U0001f600\U0001f600 x\u2028y", "it's \U0001f600", "end"]
     assert ptb_tokenize(captions) == java_ptb_tokenize(captions) == ptb_tokenize_slow(captions)
+
+
+def test_dropped_punctuation_is_pycocoevalcaps_own_list() -> None:
+    # The table is written by hand in bench; the reference package's list is the oracle.
+    from pycocoevalcap.tokenizer.ptbtokenizer import PUNCTUATIONS
+
+    from bench.metrics.ptb_tokenizer import PUNCTUATION_TOKENS
+
+    assert set(PUNCTUATION_TOKENS) == set(PUNCTUATIONS)
+    assert len(PUNCTUATIONS) == len(set(PUNCTUATIONS))

@@ -61,10 +61,13 @@ def test_process_punctuation(text: str, expected: str) -> None:
         ("eleven", "eleven"),
         ("a cat and the dog", "cat and dog"),
         ("an apple", "apple"),
-        ("dont", "don’t"),  # curly apostrophe, as in the script's table
-        ("wheres", "where's"),  # straight apostrophe for this entry
+        ("dont", "don't"),  # ASCII apostrophes, as in the script's table
+        ("wheres", "where's"),
+        ("wholl", "who'll"),
+        ("hed've", "he'd've"),
         ("Im", "im"),  # capitalised keys never match after lower-casing
-        ("let’s", "let’s"),
+        ("let's", "let's"),
+        ("don’t", "don’t"),  # a typographic apostrophe is just another character
         ("  many   spaces ", "many spaces"),
     ],
 )
