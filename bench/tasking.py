@@ -48,6 +48,8 @@ class DataOptions:
 class TaskData:
     """The evaluated split of a task, ready for the runner.
 
+    ``subset`` is the rule of a ``--limit`` subset (``rule``, ``stratify``, ``seed``, ``n``,
+    ``of``; see :mod:`bench.data.subset`), None when the whole split is evaluated.
     ``train`` reads the card's train split; tasks call it only to fit a
     :class:`~bench.capabilities.FittableClassifier` (the runner relies on this: a finished
     evaluation of any other model does not depend on the train split).
@@ -59,6 +61,12 @@ class TaskData:
     split: str
     train: Callable[[], tuple[Sample, ...]] | None = None
     errors: tuple[ErrorRecord, ...] = ()
+    subset: Mapping[str, Any] | None = None
+
+    @property
+    def limited(self) -> bool:
+        """Whether ``--limit`` left out part of the split (``subset`` says how it chose)."""
+        return self.subset is not None
 
 
 @dataclass(frozen=True)

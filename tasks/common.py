@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from bench.data.cards import DatasetCard
 from bench.data.fingerprint import fingerprint_samples
 from bench.data.sources import read_split
+from bench.data.subset import FAMILY_DEFAULTS, NO_STRATA, check_stratify, draw_subset
 from bench.errors import UsageError
 from bench.tasking import DataOptions, TaskData
 from bench.types import DATA_STAGE, LOAD_ERROR_KEY, ErrorRecord, Sample
@@ -43,8 +44,10 @@ def load_task_data(card: DatasetCard, options: DataOptions) -> TaskData:
             f"found {len(samples)} (source {where}; card {card.path})"
         )
     samples = _dedupe_ids(samples)
+    subset = None
     if options.limit is not None:
-        samples = samples[: options.limit]
+        samples, rule = draw_subset(samples, options.limit, options.seed, limit_stratify(card))
+        subset = None if rule is None else rule.to_json()
     errors = tuple(
         ErrorRecord(s.id, DATA_STAGE, s.meta[LOAD_ERROR_KEY])
         for s in samples
@@ -67,7 +70,15 @@ def load_task_data(card: DatasetCard, options: DataOptions) -> TaskData:
         split=card.split,
         train=train,
         errors=errors,
+        subset=subset,
     )
+
+
+def limit_stratify(card: DatasetCard) -> str:
+    """How ``--limit`` stratifies this card's subset: ``task.limit_stratify`` or the
+    family default (``meta.answer_type`` for VQA, ``label`` for sentiment, else ``none``)."""
+    default = FAMILY_DEFAULTS.get(card.family, NO_STRATA)
+    return check_stratify(option(card, "limit_stratify", default, str), str(card.path))
 
 
 @dataclass

@@ -16,7 +16,11 @@ SCHEMA_VERSION = 1
 
 @dataclass(frozen=True)
 class TaskSection:
-    """Which task and which data: enough to tell whether two runs are comparable."""
+    """Which task and which data: enough to tell whether two runs are comparable.
+
+    ``limited`` is true for a ``--limit`` run that evaluated part of the split; ``subset``
+    then says how the part was drawn (``rule``, ``stratify``, ``seed``, ``n``, ``of``).
+    """
 
     name: str
     family: str
@@ -27,6 +31,8 @@ class TaskSection:
     n_samples: int
     license: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
+    limited: bool = False
+    subset: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,23 @@
-"""The seeded, stratified selection rule behind vqav2-lite and the MVSA splits."""
+"""The seeded, stratified selection rule behind vqav2-lite, the MVSA splits and ``--limit``."""
 
 from __future__ import annotations
 
 import hashlib
 import random
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from card_helpers import card
 
 from bench.data.cards import SourceSpec
 from bench.data.sources.subset import apply_subset, quotas, rank_key, stratified_parts
+from bench.data.subset import subset_indices
 from bench.errors import UsageError
+from bench.tasking import DataOptions
 from bench.types import Sample
+from modalbench_tasks.common import load_task_data
 
 
 def sha(seed: int, sample_id: str) -> str:
@@ -124,3 +130,80 @@ def test_bad_subset_tables_name_the_field(subset: object) -> None:
     spec = SourceSpec("hub", "hf-datasets", {"subset": subset})
     with pytest.raises(UsageError, match=r"source\.hub\.subset"):
         apply_subset(spec, [_vqa_sample("1", "other")])
+
+
+# --limit: the same rule, seeded by the run's --seed, stratified the way the card says.
+
+
+def sorted_split() -> list[Sample]:
+    """60 'yes/no' questions then 30 'number' then 10 'other': a file sorted by type."""
+    types = ["yes/no"] * 60 + ["number"] * 30 + ["other"] * 10
+    return [_vqa_sample(f"q{i}", t) for i, t in enumerate(types)]
+
+
+def test_limit_keeps_each_answer_type_share() -> None:
+    samples = sorted_split()
+    picked = subset_indices(samples, 10, seed=0, stratify="meta.answer_type")
+    # 10 of 100 in shares 60/30/10: exactly 6, 3 and 1 (the first 10 rows are all yes/no),
+    # inside each type the ids with the smallest documented hash
+    chosen = {samples[i].id for i in picked}
+    expected: set[str] = set()
+    for kind, quota in (("yes/no", 6), ("number", 3), ("other", 1)):
+        ids = [s.id for s in samples if s.meta["answer_type"] == kind]
+        expected |= set(sorted(ids, key=lambda i: sha(0, i))[:quota])
+    assert chosen == expected
+    assert picked == sorted(picked)
+
+
+def test_limit_same_seed_same_rows_other_seed_other_rows() -> None:
+    samples = sorted_split()
+    first = subset_indices(samples, 20, seed=0, stratify="meta.answer_type")
+    assert subset_indices(samples, 20, seed=0, stratify="meta.answer_type") == first
+    assert subset_indices(samples, 20, seed=1, stratify="meta.answer_type") != first
+    assert first != list(range(20))
+
+
+def test_limit_label_strata_and_plain_random() -> None:
+    samples = [Sample(f"s{i}", None, label="pos" if i < 80 else "neg") for i in range(100)]
+    picked = subset_indices(samples, 10, seed=0, stratify="label")
+    assert Counter(samples[i].label for i in picked) == {"pos": 8, "neg": 2}
+    random_rows = subset_indices(samples, 10, seed=0, stratify="none")
+    expected = sorted(range(100), key=lambda i: sha(0, f"s{i}"))[:10]
+    assert random_rows == sorted(expected)
+
+
+def test_limit_above_the_split_keeps_every_row() -> None:
+    samples = sorted_split()
+    assert subset_indices(samples, 500, seed=0, stratify="label") == list(range(100))
+
+
+def test_shapes_vqa_limit_is_recorded_and_stratified() -> None:
+    vqa = card("shapes-vqa")
+    full = load_task_data(vqa, DataOptions())
+    data = load_task_data(vqa, DataOptions(limit=50, seed=0))
+    assert not full.limited and full.subset is None
+    assert data.limited
+    assert data.subset == {
+        "rule": "seeded-stratified",
+        "stratify": "meta.answer_type",
+        "seed": 0,
+        "n": 50,
+        "of": 1000,
+    }
+    share = Counter(s.meta["answer_type"] for s in full.samples)
+    picked = Counter(s.meta["answer_type"] for s in data.samples)
+    for kind, count in share.items():
+        assert abs(picked[kind] - 50 * count / 1000) < 1
+    assert [s.id for s in data.samples] != [s.id for s in full.samples[:50]]
+    again = load_task_data(vqa, DataOptions(limit=50, seed=0))
+    assert again.fingerprint == data.fingerprint != full.fingerprint
+
+
+def test_card_names_its_limit_stratification() -> None:
+    vqa = card("shapes-vqa")
+    plain = replace(vqa, task_options={**vqa.task_options, "limit_stratify": "none"})
+    data = load_task_data(plain, DataOptions(limit=30, seed=0))
+    assert data.subset is not None and data.subset["rule"] == "seeded-random"
+    bad = replace(vqa, task_options={**vqa.task_options, "limit_stratify": "answer_type"})
+    with pytest.raises(UsageError, match=r"task\.limit_stratify"):
+        load_task_data(bad, DataOptions(limit=30))
