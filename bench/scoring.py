@@ -8,12 +8,12 @@ scikit-learn): the family's metric module is imported only when it is scored.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from bench.errors import UsageError
-from bench.metrics.base import MetricSuite, bootstrap_counts, with_confidence
+from bench.metrics.base import MetricSuite, confidence_entries
 from bench.metrics.inputs import Source
 
 Family = Literal["captioning", "vqa", "retrieval", "sentiment"]
@@ -74,27 +74,42 @@ def _suite(
         from bench.metrics.vqa import vqa_metrics
 
         vqa = parse_vqa(predictions, references)
-        return vqa_metrics(
+        suite = vqa_metrics(
             vqa.answers,
             vqa.predictions,
             answer_types=vqa.answer_types or None,
             question_types=vqa.question_types or None,
             answer_keys=vqa.answer_keys or None,
         )
+        return _vqa_clusters(suite, getattr(vqa, "image_ids", None))
     if family == "retrieval":
         from bench.metrics.formats import parse_retrieval
         from bench.metrics.retrieval import retrieval_metrics_from_scores
 
         ret = parse_retrieval(predictions, references)
-        return retrieval_metrics_from_scores(
+        suite = retrieval_metrics_from_scores(
             ret.scores,
             ret.text_to_image,
             failed_texts=ret.failed_texts,
             failed_images=ret.failed_images,
         )
+        # The unit of resampling is the image: the captions of one image move together.
+        return suite.with_clusters("text", [str(i) for i in ret.text_to_image], by="image")
     if family == "sentiment":
         return _sentiment(predictions, references)
     raise UsageError(f"unknown family {family!r}; choose from {', '.join(FAMILIES)}")
+
+
+def _vqa_clusters(suite: MetricSuite, image_ids: Mapping[str, str] | None) -> MetricSuite:
+    """Questions resampled by image when every annotation names its ``image_id``.
+
+    ``image_ids`` is question id -> image id from the annotations; without it (or with a
+    question lacking one) questions are resampled as independent, and ``details`` says so.
+    """
+    questions = suite.ids["question"]
+    if image_ids and all(q in image_ids for q in questions):
+        return suite.with_clusters("question", [image_ids[q] for q in questions], by="image")
+    return replace(suite, details={**suite.details, "resampling": "independent questions"})
 
 
 def _sentiment(predictions: Source, references: Source) -> MetricSuite:
@@ -134,7 +149,9 @@ def score(
         predictions, references: file paths or already-loaded objects in DESIGN.md's formats.
         metrics: only these output keys (all by default); unknown names are a UsageError.
         bootstrap: resamples for the 95% CIs (0 disables them).
-        seed: bootstrap seed (the same resamples are shared by the metrics of one unit).
+        seed: bootstrap seed (the same resamples are shared by the metrics of one unit, and
+            ``run`` with the same seed draws the same ones: see
+            :func:`bench.metrics.base.confidence_entries`).
         tokenizer: captioning only, ``python`` or ``java``.
 
     Raises:
@@ -159,19 +176,21 @@ def score(
             )
         keep = {w.lower() for w in wanted}
         chosen = [m for m in suite.metrics if m.name.lower() in keep]
-    values: dict[str, float] = {}
-    ci: dict[str, tuple[float | None, float | None]] = {}
-    counts_by_unit: dict[str, Any] = {}
-    for metric in chosen:
-        n = metric.stats.shape[0]
-        if bootstrap > 0 and n >= 2 and metric.unit not in counts_by_unit:
-            counts_by_unit[metric.unit] = bootstrap_counts(n, bootstrap, seed)
-        result = with_confidence(
-            metric, resamples=bootstrap, seed=seed, counts=counts_by_unit.get(metric.unit)
-        )
-        values[metric.name] = result.value
-        ci[metric.name] = (result.ci_low, result.ci_high)
+    entries = confidence_entries(
+        replace(suite, metrics=tuple(chosen)), resamples=bootstrap, seed=seed
+    )
+    values = {name: e.value for name, e in entries.items()}
+    ci = {name: (e.ci_low, e.ci_high) for name, e in entries.items()}
     details = dict(suite.details)
     details["higher_is_better"] = {m.name: m.higher_is_better for m in chosen}
-    details["bootstrap"] = {"resamples": bootstrap, "seed": seed, "level": 0.95}
+    details["bootstrap"] = {
+        "resamples": bootstrap,
+        "seed": seed,
+        "level": 0.95,
+        "dropped_resamples": {n: e.dropped for n, e in entries.items() if e.dropped},
+        "resampled_by": {
+            m.unit: (suite.clusters[m.unit].by if m.unit in suite.clusters else m.unit)
+            for m in chosen
+        },
+    }
     return ScoreReport(values, ci, details, suite)

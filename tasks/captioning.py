@@ -19,6 +19,9 @@ from modalbench_tasks.common import CardTask, collect_errors, usable
 
 HEADLINE = ("CIDEr", "BLEU-4")
 
+#: The unit of resampling: one row per image already (its caption against its references).
+RESAMPLING_UNIT = "image"
+
 
 class CaptioningTask(CardTask):
     """Caption every image of the card's split with one fixed prompt."""
@@ -53,6 +56,7 @@ class CaptioningTask(CardTask):
         captions = {k: str(v) for k, v in stage.outputs.items()}
         references = {s.id: list(s.references) for s in data.samples}
         suite = caption_metrics(references, captions)
+        suite = suite.with_clusters("image", suite.ids["image"], by=RESAMPLING_UNIT)
         errors, records = collect_errors(data, {"caption": stage.errors})
         return TaskResult(
             suite=suite,

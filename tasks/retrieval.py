@@ -25,6 +25,10 @@ from modalbench_tasks.common import CardTask, collect_errors, usable
 
 HEADLINE = ("t2i_R@1", "i2t_R@1")
 
+#: The unit of resampling: the captions of one image are correlated, so text-to-image rows
+#: are resampled by their image (with all of its captions), image-to-text rows by image.
+RESAMPLING_UNIT = "image"
+
 
 def text_id(image_id: str, index: int) -> str:
     """The id of an image's ``index``-th caption."""
@@ -105,6 +109,8 @@ class RetrievalTask(CardTask):
             )
             .with_ids("text", text_ids)
             .with_ids("image", image_ids)
+            .with_clusters("text", [image_ids[i] for i in text_to_image], by=RESAMPLING_UNIT)
+            .with_clusters("image", image_ids, by=RESAMPLING_UNIT)
         )
         errors, records = collect_errors(
             data, {"image-embedding": images.errors, "text-embedding": texts.errors}

@@ -6,6 +6,7 @@ head) answers with its top label. Answer-type and question-type breakdowns come 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,9 +22,24 @@ from bench.tasking import (
     WorkItem,
     sample_rows,
 )
+from bench.types import Sample
 from modalbench_tasks.common import CardTask, collect_errors, option, usable
 
 HEADLINE = ("accuracy",)
+
+#: The unit of resampling: questions about one image are correlated, so CIs and the paired
+#: test of ``compare`` resample images, each with all of its questions.
+RESAMPLING_UNIT = "image"
+
+
+def image_key(sample: Sample) -> str:
+    """The image a question is about: its ``image_id``, else its image file, else itself."""
+    image_id = sample.meta.get("image_id")
+    if image_id:
+        return f"image:{image_id}"
+    if isinstance(sample.image, (str, Path)):
+        return f"file:{sample.image}"
+    return f"question:{sample.id}"
 
 
 class VQATask(CardTask):
@@ -75,6 +91,10 @@ class VQATask(CardTask):
             answers,
             answer_types={s.id: s.meta.get("answer_type", "") for s in data.samples},
             question_types={s.id: s.meta.get("question_type", "") for s in data.samples},
+        )
+        images = {s.id: image_key(s) for s in data.samples}
+        suite = suite.with_clusters(
+            "question", [images[q] for q in suite.ids["question"]], by=RESAMPLING_UNIT
         )
         errors, records = collect_errors(data, {stage_name: stage.errors})
         return TaskResult(

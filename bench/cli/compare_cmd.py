@@ -24,21 +24,29 @@ def add_parser(subparsers: Any) -> None:
         help="regression gate: compare two runs or results folders",
         description=(
             "Match the runs of CANDIDATE to those of BASELINE by task (and dataset "
-            "fingerprint), test every metric with a paired bootstrap, and exit 1 when a "
-            "headline metric regressed significantly by more than --max-drop."
+            "fingerprint), list every difference of configuration and environment, test "
+            "every metric with a paired clustered bootstrap, and exit 1 when a headline "
+            "metric is significantly worse than the baseline by more than --max-drop "
+            "(one-sided tests, Holm-Bonferroni over the headline metrics at family-wise "
+            "--alpha). Exit 2 for bad input, including runs on different data."
         ),
     )
     p.add_argument("baseline", type=Path, metavar="BASELINE", help="run folder or results folder")
     p.add_argument("candidate", type=Path, metavar="CANDIDATE", help="run folder or results folder")
     p.add_argument(
-        "--alpha", type=_number, default=0.05, metavar="A", help="significance level (0.05)"
+        "--alpha",
+        type=_number,
+        default=0.05,
+        metavar="A",
+        help="family-wise error rate over all headline tests (0.05)",
     )
     p.add_argument(
         "--max-drop",
         type=_number,
         default=0.0,
         metavar="X",
-        help="largest tolerated significant drop, in metric units (0.01 = 1 point of accuracy)",
+        help="tolerated drop, in metric units (0.01 = 1 point of accuracy): a metric "
+        "regresses when it is significantly worse by more than this",
     )
     p.add_argument(
         "--resamples",

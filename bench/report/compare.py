@@ -1,45 +1,51 @@
 """``bench.compare``: the significance-aware regression gate between two sets of runs.
 
 Runs are matched by task (and, when a side holds several models of one task, by model
-spec); a matched pair must share its dataset fingerprint or the comparison is refused.
-Every metric of a pair gets the delta ``candidate - baseline``, a paired bootstrap CI and a
-p-value (:mod:`bench.report.paired`), and a verdict:
+spec); a matched pair must share its dataset fingerprint or the comparison is refused (the
+only refusal a difference between the runs causes; differences of configuration and
+environment are listed at the top of the report). Every metric of a pair gets the delta
+``candidate - baseline``, a paired clustered bootstrap (:mod:`bench.report.paired`) and a
+one-sided test of "the candidate is worse by more than ``max_drop``". The p-values of the
+**headline** metrics of all pairs form one family, adjusted with Holm-Bonferroni so that
+the chance of any false regression is at most ``alpha``. Verdicts:
 
-- ``improved``: significant at ``alpha`` in the good direction;
-- ``regressed``: significant in the bad direction **and** the drop is larger than
-  ``max_drop`` (absolute, in the metric's own units: 0.01 = one point of accuracy);
-- ``within tolerance``: significant in the bad direction but the drop is at most ``max_drop``;
-- ``no significant change``: ``p >= alpha``;
+- ``regressed``: the (Holm-adjusted, for a headline metric) p-value is below ``alpha``;
+- ``improved``: the ``1 - 2 alpha`` CI of the delta lies on the good side of 0;
+- ``within tolerance``: the CI lies on the bad side of 0 but the drop is not shown to
+  exceed ``max_drop``;
+- ``no significant change``: the CI contains 0;
 - ``untested``: the metric cannot be re-aggregated (unknown aggregator, definitions that
-  differ between the runs, fewer than two samples).
+  differ between the runs, fewer than two clusters, more than 1% non-finite resamples).
 
-The gate fails (exit code 1) when any **headline** metric of the baseline regressed. A
-headline metric that cannot be tested is bad input (:class:`UsageError`, exit code 2).
-See ``docs/compare.md``.
+The gate fails (exit code 1) when any headline metric regressed. A headline metric that
+cannot be tested is bad input (:class:`UsageError`, exit code 2). See ``docs/compare.md``.
 """
 
 from __future__ import annotations
 
 import math
-import zlib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from bench.errors import UsageError
+from bench.metrics.base import resampling_seed
 from bench.records.schema import MetricEntry
-from bench.report.paired import PairedEstimate, paired_bootstrap_many
+from bench.report.differences import Difference, differences
+from bench.report.paired import PairedEstimate, holm_adjust, paired_bootstrap_many
 from bench.report.runs import Run, latest_runs, load_runs
 from bench.report.stats import (
+    Resampling,
     UnitRows,
     aggregator_for,
     align,
     check_reproduces,
     metric_stats,
     read_unit_rows,
+    shared_clusters,
 )
 
 DEFAULT_RESAMPLES = 2000
@@ -64,16 +70,28 @@ class CompareSettings:
     resamples: int = DEFAULT_RESAMPLES
     seed: int = 0
 
-    def validate(self) -> None:
-        """Refuse parameters under which the test means nothing."""
-        if not 0.0 < self.alpha < 1.0:
-            raise UsageError(f"--alpha {self.alpha}: expected a number strictly between 0 and 1")
+    @property
+    def level(self) -> float:
+        """The two-sided CI level whose ends are the one-sided ``1 - alpha`` bounds."""
+        return 1.0 - 2.0 * self.alpha
+
+    def validate(self, tests: int = 1) -> None:
+        """Refuse parameters under which the test means nothing.
+
+        Args:
+            tests: headline tests in the family; Holm's smallest threshold is
+                ``alpha / tests``, which the smallest p-value ``1 / (B + 1)`` must reach.
+        """
+        if not 0.0 < self.alpha < 0.5:
+            raise UsageError(f"--alpha {self.alpha}: expected a number strictly between 0 and 0.5")
         if not self.max_drop >= 0.0:
             raise UsageError(f"--max-drop {self.max_drop}: expected a number >= 0")
-        if 2.0 / (self.resamples + 1) >= self.alpha:
+        if 1.0 / (self.resamples + 1) >= self.alpha / max(tests, 1):
+            need = math.ceil(max(tests, 1) / self.alpha)
             raise UsageError(
-                f"--resamples {self.resamples}: too few for --alpha {self.alpha} (the smallest "
-                f"attainable p-value is 2/(resamples+1)); use at least {int(2 / self.alpha)}"
+                f"--resamples {self.resamples}: too few for --alpha {self.alpha} over {tests} "
+                f"headline test(s) (the smallest attainable p-value is 1/(resamples+1), Holm's "
+                f"smallest threshold alpha/{tests}); use at least {need}"
             )
 
 
@@ -98,7 +116,11 @@ class RunRef:
 
 @dataclass(frozen=True)
 class MetricComparison:
-    """One metric of a matched pair: delta, paired CI, p-value and verdict."""
+    """One metric of a matched pair: delta, paired CI, p-values and verdict.
+
+    ``p_adjusted`` is the Holm-adjusted p-value for a headline metric (the family is every
+    headline test of the comparison) and the raw one for the others, which gate nothing.
+    """
 
     name: str
     unit: str
@@ -108,17 +130,23 @@ class MetricComparison:
     estimate: PairedEstimate | None
     verdict: Verdict
     note: str = ""
+    p_adjusted: float | None = None
 
 
 @dataclass(frozen=True)
 class PairComparison:
-    """A baseline run and a candidate run of the same task on the same data."""
+    """A baseline run and a candidate run of the same task on the same data.
+
+    ``resampling`` says, per unit, how its rows were resampled (in clusters or, for records
+    without cluster ids, as independent rows).
+    """
 
     task: str
     fingerprint: str
     baseline: RunRef
     candidate: RunRef
     metrics: tuple[MetricComparison, ...]
+    resampling: tuple[Resampling, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,6 +159,7 @@ class ComparisonReport:
     pairs: tuple[PairComparison, ...]
     only_baseline: tuple[RunRef, ...]
     only_candidate: tuple[RunRef, ...]
+    differences: tuple[Difference, ...] = ()
 
     @property
     def regressions(self) -> list[tuple[str, str]]:
@@ -165,18 +194,21 @@ class ComparisonReport:
         return report_markdown(self)
 
 
-def judge(estimate: PairedEstimate, higher_is_better: bool, settings: CompareSettings) -> Verdict:
-    """The verdict for one estimate (see the module docstring)."""
-    if estimate.p_value is None or not math.isfinite(estimate.delta):
+def judge(
+    estimate: PairedEstimate, higher_is_better: bool, p_value: float | None, alpha: float
+) -> Verdict:
+    """The verdict for one estimate, given the p-value that decides it (see the module)."""
+    if p_value is None or estimate.ci_low is None or estimate.ci_high is None:
         return Verdict.UNTESTED
-    if estimate.p_value >= settings.alpha:
-        return Verdict.NO_CHANGE
-    gain = estimate.delta if higher_is_better else -estimate.delta
-    if gain > 0:
-        return Verdict.IMPROVED
-    if -gain > settings.max_drop:
+    if p_value < alpha:
         return Verdict.REGRESSED
-    return Verdict.WITHIN_TOLERANCE
+    low, high = estimate.ci_low, estimate.ci_high
+    gain_low, gain_high = (low, high) if higher_is_better else (-high, -low)
+    if gain_low > 0:
+        return Verdict.IMPROVED
+    if gain_high < 0:
+        return Verdict.WITHIN_TOLERANCE
+    return Verdict.NO_CHANGE
 
 
 def match_runs(
@@ -234,13 +266,8 @@ def _definition_problem(name: str, b: MetricEntry, c: MetricEntry | None) -> str
     return ""
 
 
-def _seed(settings: CompareSettings, task: str, unit: str) -> tuple[int, int, int]:
-    # The same (seed, task, unit) always gives the same resamples, whatever else is compared.
-    return (settings.seed, zlib.crc32(task.encode()), zlib.crc32(unit.encode()))
-
-
 def compare_pair(baseline: Run, candidate: Run, settings: CompareSettings) -> PairComparison:
-    """Compare every metric the baseline run reports (see the module docstring)."""
+    """Estimate every metric the baseline run reports (verdicts come from :func:`decide`)."""
     task = baseline.record.task.name
     b_metrics, c_metrics = baseline.record.metrics, candidate.record.metrics
     headline = set(baseline.record.headline)
@@ -249,10 +276,14 @@ def compare_pair(baseline: Run, candidate: Run, settings: CompareSettings) -> Pa
     for name, entry in b_metrics.items():
         if not problems[name]:
             wanted[entry.unit].append(name)
+    where = f"{task}: {candidate.folder}"
     rows_b = read_unit_rows(baseline, wanted)
     rows_c = read_unit_rows(candidate, wanted)
     aligned: dict[str, UnitRows] = {
-        unit: align(rows_b[unit], rows_c[unit], unit=unit, where=f"{task}: {candidate.folder}")
+        unit: align(rows_b[unit], rows_c[unit], unit=unit, where=where) for unit in wanted
+    }
+    resampling = {
+        unit: shared_clusters(rows_b[unit], aligned[unit], unit=unit, where=where)
         for unit in wanted
     }
     estimates: dict[str, PairedEstimate] = {}
@@ -269,8 +300,10 @@ def compare_pair(baseline: Run, candidate: Run, settings: CompareSettings) -> Pa
         found = paired_bootstrap_many(
             pairs,
             resamples=settings.resamples,
-            seed=_seed(settings, task, unit),
-            level=1.0 - settings.alpha,
+            seed=resampling_seed(settings.seed, unit),
+            level=settings.level,
+            max_drop=settings.max_drop,
+            clusters=resampling[unit].index,
         )
         estimates.update(zip(names, found, strict=True))
     results: list[MetricComparison] = []
@@ -280,13 +313,12 @@ def compare_pair(baseline: Run, candidate: Run, settings: CompareSettings) -> Pa
         if estimate is None:
             verdict, note, n = Verdict.UNTESTED, problems[name], 0
         else:
-            verdict = judge(estimate, hib, settings)
             n = len(rows_b[entry.unit].ids)
-            note = ""
-            if verdict is Verdict.UNTESTED:
-                note = "fewer than two samples" if n < 2 else "no finite value or resample"
+            verdict, note = Verdict.NO_CHANGE, ""
+            if estimate.p_value is None:
+                verdict, note = Verdict.UNTESTED, _untested_reason(estimate, resampling[entry.unit])
         results.append(
-            MetricComparison(name, entry.unit, is_headline, hib, n, estimate, verdict, note)
+            MetricComparison(name, entry.unit, is_headline, hib, n, estimate, verdict, note, None)
         )
     for result in results:
         if result.headline and result.verdict is Verdict.UNTESTED:
@@ -300,7 +332,51 @@ def compare_pair(baseline: Run, candidate: Run, settings: CompareSettings) -> Pa
         RunRef.of(baseline),
         RunRef.of(candidate),
         tuple(results),
+        tuple(resampling.values()),
     )
+
+
+def _untested_reason(estimate: PairedEstimate, resampling: Resampling) -> str:
+    if resampling.clusters < 2:
+        return f"fewer than two {'clusters' if resampling.index is not None else 'samples'}"
+    if estimate.dropped:
+        return (
+            f"{estimate.dropped} of {estimate.draws} resamples not finite (more than 1%): "
+            "no CI or p-value"
+        )
+    return "no finite value"
+
+
+def decide(pairs: Sequence[PairComparison], settings: CompareSettings) -> list[PairComparison]:
+    """Verdicts for every tested metric; headline p-values adjusted as one Holm family."""
+    family = [
+        (i, j)
+        for i, pair in enumerate(pairs)
+        for j, m in enumerate(pair.metrics)
+        if m.headline and m.estimate is not None and m.estimate.p_value is not None
+    ]
+    raw = []
+    for i, j in family:
+        estimate = pairs[i].metrics[j].estimate
+        assert estimate is not None and estimate.p_value is not None  # selected above
+        raw.append(estimate.p_value)
+    adjusted = dict(zip(family, holm_adjust(raw), strict=True))
+    out: list[PairComparison] = []
+    for i, pair in enumerate(pairs):
+        metrics = []
+        for j, m in enumerate(pair.metrics):
+            if m.estimate is None or m.verdict is Verdict.UNTESTED:
+                metrics.append(m)
+                continue
+            p = adjusted.get((i, j), m.estimate.p_value)
+            verdict = judge(m.estimate, m.higher_is_better, p, settings.alpha)
+            note = m.note
+            raw_p = m.estimate.p_value
+            if verdict is not Verdict.REGRESSED and raw_p is not None and raw_p < settings.alpha:
+                note = "drop beyond max-drop significant only before Holm's adjustment"
+            metrics.append(replace(m, verdict=verdict, note=note, p_adjusted=p))
+        out.append(replace(pair, metrics=tuple(metrics)))
+    return out
 
 
 def compare(
@@ -316,8 +392,10 @@ def compare(
 
     Args:
         baseline, candidate: run folders or results folders.
-        alpha: significance level of the two-sided paired bootstrap test (CIs are 1-alpha).
-        max_drop: the largest significant drop (metric units) that still passes the gate.
+        alpha: family-wise error rate of the gate: the chance that any headline metric of
+            an unchanged model is called regressed (Holm-Bonferroni over all headline tests).
+        max_drop: the tolerated drop (metric units): a metric regresses only when it is
+            significantly worse than the baseline by more than this.
         resamples: bootstrap draws per metric.
         seed: seeds the shared resamples.
 
@@ -334,11 +412,15 @@ def compare(
         raise UsageError(
             f"{candidate}: no run matches a run of {baseline} (no task evaluated on both sides)"
         )
+    tests = sum(len(set(b.record.headline) & set(b.record.metrics)) for b, _ in pairs)
+    settings.validate(tests)
+    compared = [compare_pair(b, c, settings) for b, c in pairs]
     return ComparisonReport(
         baseline=str(baseline),
         candidate=str(candidate),
         settings=settings,
-        pairs=tuple(compare_pair(b, c, settings) for b, c in pairs),
+        pairs=tuple(decide(compared, settings)),
         only_baseline=tuple(RunRef.of(r) for r in only_b),
         only_candidate=tuple(RunRef.of(r) for r in only_c),
+        differences=differences((b.record.task.name, b.record, c.record) for b, c in pairs),
     )

@@ -10,11 +10,14 @@ from bench.report.formatting import markdown_table, markdown_text, number, signe
 
 if TYPE_CHECKING:
     from bench.report.compare import ComparisonReport, MetricComparison, PairComparison
+    from bench.report.differences import Difference
 
 METHOD = (
-    "paired bootstrap over samples (both runs re-aggregated on the same resamples); "
-    "percentile CI of candidate - baseline at level 1 - alpha; two-sided p = "
-    "min(1, 2 * (min(#{d <= 0}, #{d >= 0}) + 1) / (B + 1))"
+    "paired bootstrap over clusters of samples (both runs re-aggregated on the same "
+    "resamples of the task's unit of resampling); percentile CI of candidate - baseline at "
+    "level 1 - 2 alpha; one-sided test of H0: gain >= -max_drop against H1: gain < -max_drop "
+    "(gain = delta in the metric's better direction), p = (#{g* >= -max_drop} + 1) / (B + 1); "
+    "Holm-Bonferroni over all headline tests at family-wise alpha"
 )
 
 
@@ -37,6 +40,9 @@ def _metric_json(metric: MetricComparison) -> dict[str, Any]:
         "ci_low": _finite(estimate.ci_low) if estimate else None,
         "ci_high": _finite(estimate.ci_high) if estimate else None,
         "p_value": _finite(estimate.p_value) if estimate else None,
+        "p_adjusted": _finite(metric.p_adjusted),
+        "resamples": estimate.draws if estimate else 0,
+        "dropped_resamples": estimate.dropped if estimate else 0,
         "verdict": metric.verdict.value,
         "note": metric.note,
     }
@@ -49,6 +55,10 @@ def _pair_json(pair: PairComparison) -> dict[str, Any]:
         "baseline": asdict(pair.baseline),
         "candidate": asdict(pair.candidate),
         "metrics": [_metric_json(m) for m in pair.metrics],
+        "resampling": [
+            {"unit": r.unit, "rows": r.rows, "clusters": r.clusters, "note": r.note}
+            for r in pair.resampling
+        ],
     }
 
 
@@ -59,6 +69,7 @@ def report_json(report: ComparisonReport) -> dict[str, Any]:
         "candidate": report.candidate,
         "settings": asdict(report.settings),
         "method": METHOD,
+        "differences": [asdict(d) for d in report.differences],
         "pairs": [_pair_json(p) for p in report.pairs],
         "only_baseline": [asdict(r) for r in report.only_baseline],
         "only_candidate": [asdict(r) for r in report.only_candidate],
@@ -89,18 +100,19 @@ def _metric_row(metric: MetricComparison) -> list[str]:
         signed(e.delta if e else None, 4),
         ci,
         _p(e.p_value if e else None),
+        _p(metric.p_adjusted) if metric.headline else "-",
         verdict.upper() if metric.verdict.value == "regressed" else verdict,
     ]
 
 
 def _pair_markdown(pair: PairComparison, level: float) -> list[str]:
-    units = sorted({f"{m.unit}: {m.n}" for m in pair.metrics if m.n})
+    units = "; ".join(r.note for r in pair.resampling) or "no samples"
     return [
         f"## {markdown_text(pair.task)}",
         "",
         f"- baseline: `{markdown_text(pair.baseline.model)}` (run {pair.baseline.run_id})",
         f"- candidate: `{markdown_text(pair.candidate.model)}` (run {pair.candidate.run_id})",
-        f"- data: fingerprint {pair.fingerprint[:16]}; {', '.join(units) or 'no samples'}",
+        f"- data: fingerprint {pair.fingerprint[:16]}; {markdown_text(units)}",
         "",
         markdown_table(
             [
@@ -111,10 +123,34 @@ def _pair_markdown(pair: PairComparison, level: float) -> list[str]:
                 "delta",
                 f"{level:.0%} CI of delta",
                 "p",
+                "p (Holm)",
                 "verdict",
             ],
             [_metric_row(m) for m in pair.metrics],
         ),
+        "",
+    ]
+
+
+def _family_size(report: ComparisonReport) -> int:
+    return sum(
+        1 for pair in report.pairs for m in pair.metrics if m.headline and m.p_adjusted is not None
+    )
+
+
+def _differences_markdown(found: tuple[Difference, ...]) -> list[str]:
+    if not found:
+        return ["No difference of configuration or environment between the runs.", ""]
+    rows = [
+        [markdown_text(text) for text in (d.field, d.baseline, d.candidate, ", ".join(d.tasks))]
+        for d in found
+    ]
+    return [
+        "## Differences between baseline and candidate",
+        "",
+        "Deltas below are measured across these differences, not only the model's.",
+        "",
+        markdown_table(["field", "baseline", "candidate", "tasks"], rows),
         "",
     ]
 
@@ -127,7 +163,8 @@ def report_markdown(report: ComparisonReport) -> str:
         summary = f"**REGRESSED** (exit 1): {markdown_text(named)}"
     else:
         summary = (
-            f"**OK** (exit 0): no headline metric dropped significantly by more than {s.max_drop:g}"
+            "**OK** (exit 0): no headline metric is significantly worse by more than "
+            f"{s.max_drop:g}"
         )
     lines = [
         "# modalbench compare",
@@ -136,11 +173,13 @@ def report_markdown(report: ComparisonReport) -> str:
         "",
         f"Baseline `{markdown_text(report.baseline)}`, candidate "
         f"`{markdown_text(report.candidate)}`; {s.resamples} paired bootstrap resamples "
-        f"(seed {s.seed}), alpha {s.alpha:g}, max drop {s.max_drop:g}.",
+        f"(seed {s.seed}); one-sided test of a drop beyond max drop {s.max_drop:g}; "
+        f"family-wise alpha {s.alpha:g} over {_family_size(report)} headline test(s) (Holm).",
         "",
     ]
+    lines += _differences_markdown(report.differences)
     for pair in report.pairs:
-        lines += _pair_markdown(pair, 1.0 - s.alpha)
+        lines += _pair_markdown(pair, s.level)
     unpaired = [("baseline", r) for r in report.only_baseline] + [
         ("candidate", r) for r in report.only_candidate
     ]

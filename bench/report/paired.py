@@ -1,36 +1,38 @@
-"""Paired bootstrap of a metric difference between two runs over the same samples.
+"""Paired, clustered bootstrap of a metric difference between two runs, and Holm's procedure.
 
 Both runs are scored on identical samples, so their per-sample errors are correlated; an
 unpaired test (two independent CIs) ignores that and misses small but consistent changes.
-Here each bootstrap draw picks one multiset of sample indices and re-aggregates **both**
-runs' stats rows on it, so the draw's delta ``candidate* - baseline*`` keeps the pairing:
+Each bootstrap draw takes one multiset of clusters (:func:`bench.metrics.base.resample_counts`,
+the resampler ``run`` and ``score`` use too) and re-aggregates **both** runs' stats rows on
+it, so the draw's delta ``d* = candidate* - baseline*`` keeps the pairing. With the
+metric's direction, the draw's *gain* is ``g* = d*`` (higher is better) or ``-d*``.
 
-- the delta is ``candidate - baseline`` on all samples;
-- the ``level`` CI is the percentile interval of the delta draws;
-- the two-sided p-value inverts that percentile interval:
-  ``p = min(1, 2 * min(#{d* <= 0} + 1, #{d* >= 0} + 1) / (B + 1))``
-  over the ``B`` finite draws ``d*``. The ``+1`` is the usual Monte Carlo correction (the
-  observed data counts as one of the draws; Davison & Hinkley 1997, ch. 4), so p is never 0
-  with finitely many draws (its floor is ``2 / (B + 1)``), and
-  ``p < alpha`` exactly when 0 lies outside the percentile interval of level ``1 - alpha``
-  (up to that correction): the verdict and the printed CI never disagree. Draws equal to 0
-  count on both sides, so two identical runs get ``p = 1``.
+The regression test is one-sided with a tolerance ``m`` (``--max-drop``):
+``H0: gain >= -m`` against ``H1: gain < -m`` ("worse by more than m"), with the percentile
+bootstrap p-value
 
-Resample counts are drawn in chunks of rows (``[k, n]`` multiplicities) so memory stays
-bounded for large test sets; summable metrics re-aggregate a chunk as one matrix product.
+    ``p = (#{g* >= -m} + 1) / (B + 1)``
+
+over the ``B`` draws. ``p < alpha`` exactly when the upper end of the one-sided ``1 - alpha``
+percentile bound of the gain lies below ``-m`` (up to the ``+1``, the usual Monte Carlo
+correction that counts the observed data as one draw; Davison & Hinkley 1997, ch. 4). Two
+identical runs get ``p = 1`` for every ``m >= 0``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from bench.metrics.base import FloatArray, MetricStats
-
-#: Upper bound on the elements of one chunk of resample counts (float64: 32 MiB).
-_CHUNK_ELEMENTS = 1 << 22
+from bench.metrics.base import (
+    MAX_DROPPED_FRACTION,
+    FloatArray,
+    IntArray,
+    MetricStats,
+    resample_counts,
+)
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,12 @@ class PairedEstimate:
     Attributes:
         baseline, candidate: the metric on all samples for each run.
         delta: ``candidate - baseline``.
-        ci_low, ci_high: percentile bootstrap interval of the delta (None: not computable).
-        p_value: two-sided bootstrap p-value for "no difference" (None: not computable).
-        draws: finite bootstrap draws the CI and p-value are based on.
+        ci_low, ci_high: percentile interval of the delta at the requested level (None: not
+            computable).
+        p_value: one-sided p-value of "worse by more than max_drop" (None: not computable).
+        draws: bootstrap draws made.
+        dropped: draws whose delta was not finite; above 1% of the draws there is no CI
+            and no p-value.
     """
 
     baseline: float
@@ -52,58 +57,60 @@ class PairedEstimate:
     ci_high: float | None
     p_value: float | None
     draws: int
+    dropped: int = 0
 
 
-def resample_counts(n: int, resamples: int, seed: Sequence[int]) -> Iterator[FloatArray]:
-    """Bootstrap multiplicities ``[k, n]`` (rows sum to ``n``), ``resamples`` rows in all.
+def regression_p_value(gains: FloatArray, max_drop: float) -> float:
+    """One-sided p for ``H0: gain >= -max_drop`` from bootstrap draws of the gain."""
+    holding = int(np.count_nonzero(gains >= -max_drop))
+    return min(1.0, (holding + 1) / (gains.size + 1))
 
-    Each row is ``n`` indices drawn uniformly with replacement, counted per index: the same
-    distribution as ``multinomial(n, 1/n)`` (and much faster to draw), generated in
-    bounded-memory chunks from one seeded generator, so the whole sequence depends only on
-    ``(n, resamples, seed)``.
+
+def holm_adjust(p_values: Sequence[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (same order as given).
+
+    Sorted ascending, ``p_(i)`` becomes ``max_{j <= i} min(1, (m - j + 1) * p_(j))``;
+    rejecting every hypothesis whose adjusted p is below ``alpha`` controls the family-wise
+    error rate at ``alpha`` under any dependence between the tests (Holm 1979).
     """
-    rng = np.random.default_rng(list(seed))
-    chunk = max(1, min(resamples, _CHUNK_ELEMENTS // max(n, 1)))
-    index_type = np.int32 if n < 2**31 else np.int64
-    done = 0
-    while done < resamples:
-        k = min(chunk, resamples - done)
-        picks = rng.integers(0, n, size=(k, n), dtype=index_type)
-        counts = np.empty((k, n), dtype=np.float64)
-        for row in range(k):  # one row at a time: its counts stay in cache
-            counts[row] = np.bincount(picks[row], minlength=n)
-        yield counts
-        done += k
-
-
-def bootstrap_p_value(deltas: FloatArray) -> float:
-    """Two-sided p-value for "delta is 0" from bootstrap draws of the delta (see module)."""
-    total = int(deltas.size)
-    below = int(np.count_nonzero(deltas <= 0.0))
-    above = int(np.count_nonzero(deltas >= 0.0))
-    return min(1.0, 2.0 * (min(below, above) + 1) / (total + 1))
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
 
 
 def _estimate(
-    baseline: MetricStats, candidate: MetricStats, draws: FloatArray | None, level: float
+    baseline: MetricStats,
+    candidate: MetricStats,
+    draws: FloatArray | None,
+    level: float,
+    max_drop: float,
 ) -> PairedEstimate:
     base_value = baseline.value()
     cand_value = candidate.value()
     delta = cand_value - base_value
-    if draws is not None:
-        draws = draws[np.isfinite(draws)]
     if draws is None or draws.size == 0:
         return PairedEstimate(base_value, cand_value, delta, None, None, None, 0)
+    finite = draws[np.isfinite(draws)]
+    dropped = int(draws.size - finite.size)
+    if finite.size == 0 or dropped > MAX_DROPPED_FRACTION * draws.size or not np.isfinite(delta):
+        return PairedEstimate(base_value, cand_value, delta, None, None, None, draws.size, dropped)
     tail = (1.0 - level) / 2.0
-    low, high = np.quantile(draws, [tail, 1.0 - tail])
+    low, high = np.quantile(finite, [tail, 1.0 - tail])
+    gains = finite if baseline.higher_is_better else -finite
     return PairedEstimate(
         base_value,
         cand_value,
         delta,
         float(low),
         float(high),
-        bootstrap_p_value(draws),
+        regression_p_value(gains, max_drop),
         int(draws.size),
+        dropped,
     )
 
 
@@ -112,7 +119,9 @@ def paired_bootstrap_many(
     *,
     resamples: int,
     seed: Sequence[int],
-    level: float = 0.95,
+    level: float = 0.90,
+    max_drop: float = 0.0,
+    clusters: IntArray | None = None,
 ) -> list[PairedEstimate]:
     """Paired bootstraps of several metrics of one unit, all on the same resamples.
 
@@ -120,21 +129,26 @@ def paired_bootstrap_many(
         pairs: ``(baseline, candidate)`` per metric; every stats matrix has the same rows,
             row ``i`` being the same sample in all of them.
         resamples: bootstrap draws (0 disables the CI and p-value).
-        seed: seeds the resample counts; both runs always share them.
-        level: the CI's coverage (``1 - alpha`` keeps it consistent with the test).
+        seed: seeds the resample counts (:func:`bench.metrics.base.resampling_seed`).
+        level: the two-sided CI's coverage; ``1 - 2 * alpha`` makes each end the one-sided
+            ``1 - alpha`` bound the test uses.
+        max_drop: the tolerance ``m`` of the one-sided test (metric units, >= 0).
+        clusters: per row, its cluster index (None: independent rows).
     """
     sizes = {m.stats.shape[0] for pair in pairs for m in pair}
     if len(sizes) > 1:
         raise ValueError("paired stats must have the same rows")
     n = sizes.pop() if sizes else 0
-    if n < 2 or resamples <= 0:
-        return [_estimate(b, c, None, level) for b, c in pairs]
+    groups = int(clusters.max()) + 1 if clusters is not None and n else n
+    if groups < 2 or resamples <= 0:
+        return [_estimate(b, c, None, level, max_drop) for b, c in pairs]
     parts: list[list[FloatArray]] = [[] for _ in pairs]
-    for counts in resample_counts(n, resamples, seed):
+    for counts in resample_counts(n, resamples, seed, clusters):
         for i, (b, c) in enumerate(pairs):
-            parts[i].append(c.resampled(counts) - b.resampled(counts))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                parts[i].append(c.resampled(counts) - b.resampled(counts))
     return [
-        _estimate(b, c, np.concatenate(drawn), level)
+        _estimate(b, c, np.concatenate(drawn), level, max_drop)
         for (b, c), drawn in zip(pairs, parts, strict=True)
     ]
 
@@ -145,9 +159,16 @@ def paired_bootstrap(
     *,
     resamples: int,
     seed: Sequence[int],
-    level: float = 0.95,
+    level: float = 0.90,
+    max_drop: float = 0.0,
+    clusters: IntArray | None = None,
 ) -> PairedEstimate:
     """Paired bootstrap of ``candidate - baseline``; rows ``i`` of both are the same sample."""
     return paired_bootstrap_many(
-        [(baseline, candidate)], resamples=resamples, seed=seed, level=level
+        [(baseline, candidate)],
+        resamples=resamples,
+        seed=seed,
+        level=level,
+        max_drop=max_drop,
+        clusters=clusters,
     )[0]

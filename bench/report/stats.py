@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+import numpy.typing as npt
 
 from bench.errors import UsageError
-from bench.metrics.base import AGGREGATORS, Aggregator, MetricStats
+from bench.metrics.base import AGGREGATORS, Aggregator, MetricStats, cluster_index
 from bench.records.io import SAMPLES_FILE, read_rows
 from bench.records.schema import MetricEntry
 from bench.report.runs import Run
@@ -47,10 +48,15 @@ def aggregator_for(entry: MetricEntry) -> Aggregator | None:
 
 @dataclass(frozen=True)
 class UnitRows:
-    """A run's stats rows of one unit: sample ids in file order and, per metric, a matrix."""
+    """A run's stats rows of one unit: sample ids in file order and, per metric, a matrix.
+
+    ``clusters`` holds each row's ``cluster`` field (None where the row has none: records
+    written before cluster ids were stored).
+    """
 
     ids: tuple[str, ...]
     stats: dict[str, np.ndarray]
+    clusters: tuple[str | None, ...] = ()
 
 
 def _matrix(rows: list[list[float]], name: str, path: object) -> np.ndarray:
@@ -74,6 +80,7 @@ def read_unit_rows(run: Run, wanted: dict[str, list[str]]) -> dict[str, UnitRows
     """
     path = run.folder / SAMPLES_FILE
     ids: dict[str, list[str]] = {unit: [] for unit in wanted}
+    clusters: dict[str, list[str | None]] = {unit: [] for unit in wanted}
     seen: dict[str, set[str]] = {unit: set() for unit in wanted}
     columns: dict[str, dict[str, list[list[float]]]] = {
         unit: {name: [] for name in names} for unit, names in wanted.items()
@@ -87,6 +94,8 @@ def read_unit_rows(run: Run, wanted: dict[str, list[str]]) -> dict[str, UnitRows
             raise UsageError(f"{path}: sample id {sample_id!r} appears twice for unit {unit!r}")
         seen[unit].add(sample_id)
         ids[unit].append(sample_id)
+        cluster = row.get("cluster")
+        clusters[unit].append(None if cluster is None else str(cluster))
         stats = row["stats"]
         for name, column in columns[unit].items():
             values = stats.get(name) if isinstance(stats, dict) else None
@@ -97,6 +106,7 @@ def read_unit_rows(run: Run, wanted: dict[str, list[str]]) -> dict[str, UnitRows
         unit: UnitRows(
             tuple(ids[unit]),
             {name: _matrix(rows, name, path) for name, rows in columns[unit].items()},
+            tuple(clusters[unit]),
         )
         for unit in wanted
     }
@@ -120,7 +130,8 @@ def align(baseline: UnitRows, candidate: UnitRows, *, unit: str, where: str) -> 
             f"baseline, {extra} only in the candidate, e.g. {example!r})"
         )
     order = np.asarray([position[i] for i in baseline.ids], dtype=np.int64)
-    return UnitRows(baseline.ids, {k: v[order] for k, v in candidate.stats.items()})
+    clusters = tuple(candidate.clusters[i] for i in order) if candidate.clusters else ()
+    return UnitRows(baseline.ids, {k: v[order] for k, v in candidate.stats.items()}, clusters)
 
 
 def metric_stats(
@@ -146,3 +157,66 @@ def check_reproduces(stats: MetricStats, entry: MetricEntry, run: Run) -> None:
             f"{run.folder / SAMPLES_FILE}: the stats of {stats.name!r} aggregate to {value!r} "
             f"but the record says {entry.value!r} (the files do not belong together)"
         )
+
+
+@dataclass(frozen=True)
+class Resampling:
+    """How ``compare`` resamples one unit of a pair.
+
+    Attributes:
+        unit: the stats unit (``"question"``, ``"text"``...).
+        rows: rows of the unit.
+        clusters: clusters resampled (``rows`` when the rows are independent).
+        index: per row, its cluster index; None for independent rows.
+        note: how the unit was resampled, in words, for the report.
+    """
+
+    unit: str
+    rows: int
+    clusters: int
+    index: npt.NDArray[np.int64] | None
+    note: str
+
+
+def _complete(rows: UnitRows) -> tuple[str, ...] | None:
+    if rows.clusters and all(c is not None for c in rows.clusters):
+        return tuple(str(c) for c in rows.clusters)
+    return None
+
+
+def shared_clusters(
+    baseline: UnitRows, candidate: UnitRows, *, unit: str, where: str
+) -> Resampling:
+    """The clusters both runs are resampled by (``candidate`` aligned to ``baseline``).
+
+    The cluster ids of whichever run stores them for every row are used (both runs scored
+    the same data, so they agree when both store them). A unit whose rows carry no cluster
+    ids in either run (records written before cluster ids were stored) falls back to
+    independent rows, and the note says so.
+
+    Raises:
+        UsageError: both runs store cluster ids and they group the rows differently.
+    """
+    ids_b, ids_c = _complete(baseline), _complete(candidate)
+    n = len(baseline.ids)
+    if ids_b is not None and ids_c is not None:
+        index_b, index_c = cluster_index(ids_b, n), cluster_index(ids_c, n)
+        if not np.array_equal(index_b, index_c):
+            row = int(np.flatnonzero(index_b != index_c)[0])
+            raise UsageError(
+                f"{where}: the runs put {unit} {baseline.ids[row]!r} in different clusters "
+                f"({ids_b[row]!r} vs {ids_c[row]!r}; the files do not belong to the same data)"
+            )
+    chosen = ids_b if ids_b is not None else ids_c
+    if chosen is None:
+        return Resampling(
+            unit,
+            n,
+            n,
+            None,
+            f"{unit}: {n} resampled as independent rows (no cluster ids in samples.jsonl: "
+            "records written before cluster ids were stored; CIs may be too narrow)",
+        )
+    index = cluster_index(chosen, n)
+    groups = int(index.max()) + 1 if n else 0
+    return Resampling(unit, n, groups, index, f"{unit}: {n} rows resampled in {groups} clusters")

@@ -1,4 +1,5 @@
-"""The paired bootstrap: hand-worked p-values, exact binomial cases, a naive reference."""
+"""The paired bootstrap: hand-worked one-sided p-values, exact binomial cases, a naive
+reference, Holm's procedure against its textbook statement."""
 
 from __future__ import annotations
 
@@ -7,32 +8,59 @@ import pytest
 from report_fixtures import MEDIAN, RATIO, mean_rows
 from scipy import stats as scipy_stats
 
-from bench.metrics.base import MEAN, MetricStats
-from bench.report import paired
-from bench.report.paired import bootstrap_p_value, paired_bootstrap, resample_counts
+from bench.metrics import base
+from bench.metrics.base import MEAN, MetricStats, resample_counts
+from bench.report.paired import holm_adjust, paired_bootstrap, regression_p_value
 
 
 @pytest.mark.parametrize(
-    ("draws", "expected"),
+    ("gains", "max_drop", "expected"),
     [
-        # 1 draw <= 0, 3 draws >= 0, B = 4: 2 * (1 + 1) / 5
-        ([-1.0, 1.0, 2.0, 3.0], 0.8),
-        # every draw > 0, B = 99: the floor 2 * (0 + 1) / 100
-        ([1.0] * 99, 0.02),
-        # every draw == 0 counts on both sides: 2 * 10 / 10 capped at 1
-        ([0.0] * 9, 1.0),
-        # symmetric: 2 below, 2 above, B = 4: 2 * 3 / 5 capped at 1
-        ([-2.0, -1.0, 1.0, 2.0], 1.0),
-        # 3 of 19 below, 16 above: 2 * 4 / 20
-        ([-1.0] * 3 + [1.0] * 16, 0.4),
+        # 3 of 4 draws hold H0 (gain >= 0), B = 4: (3 + 1) / 5
+        ([-1.0, 1.0, 2.0, 3.0], 0.0, 0.8),
+        # every draw is a drop beyond the tolerance, B = 99: the floor 1 / 100
+        ([-1.0] * 99, 0.5, 0.01),
+        # a draw exactly at -max_drop holds H0: (9 + 1) / 10 capped at 1
+        ([-0.5] * 9, 0.5, 1.0),
+        # 3 of 19 draws within the tolerance of 1: (3 + 1) / 20
+        ([-0.5] * 3 + [-2.0] * 16, 1.0, 0.2),
+        # identical runs: every gain is 0, H0 holds for any tolerance
+        ([0.0] * 9, 0.0, 1.0),
     ],
 )
-def test_p_value_hand_worked(draws: list[float], expected: float) -> None:
-    assert bootstrap_p_value(np.asarray(draws)) == pytest.approx(expected)
+def test_p_value_hand_worked(gains: list[float], max_drop: float, expected: float) -> None:
+    assert regression_p_value(np.asarray(gains), max_drop) == pytest.approx(expected)
+
+
+def _holm_oracle(p: list[float], alpha: float) -> list[bool]:
+    """Holm (1979) as stated: step down the sorted p-values while p_(i) <= alpha/(m-i+1)."""
+    order = np.argsort(p, kind="stable")
+    reject = [False] * len(p)
+    for i, index in enumerate(order):
+        if p[index] > alpha / (len(p) - i):
+            break
+        reject[index] = True
+    return reject
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_holm_adjusted_p_values_reject_what_holm_rejects(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    p = list(rng.choice([0.001, 0.004, 0.01, 0.02, 0.03, 0.2], size=int(rng.integers(1, 9))))
+    adjusted = holm_adjust(p)
+    for alpha in (0.01, 0.025, 0.05, 0.1):
+        # adjusted p <= alpha is the same decision as the step-down rule
+        assert [a <= alpha for a in adjusted] == _holm_oracle(p, alpha)
+    assert all(a >= raw for a, raw in zip(adjusted, p, strict=True))
+
+
+def test_holm_worked_example() -> None:
+    # Sorted 0.01, 0.02, 0.03 of m = 3: 3 * 0.01, max(0.03, 2 * 0.02), max(0.04, 0.03)
+    assert holm_adjust([0.03, 0.01, 0.02]) == pytest.approx([0.04, 0.03, 0.04])
 
 
 def test_resample_counts_are_seeded_chunked_multisets(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(paired, "_CHUNK_ELEMENTS", 7 * 5)  # chunks of 5 rows of n = 7
+    monkeypatch.setattr(base, "CHUNK_ELEMENTS", 7 * 5)  # chunks of 5 rows of n = 7
     chunks = list(resample_counts(7, 23, (1, 2)))
     assert [c.shape for c in chunks] == [(5, 7)] * 4 + [(3, 7)]
     counts = np.concatenate(chunks)
@@ -69,7 +97,7 @@ def test_paired_flips_match_the_exact_binomial_distribution() -> None:
     assert est.ci_low == pytest.approx(-k_high / n, abs=1.5 / n)
     assert est.ci_high == pytest.approx(-k_low / n, abs=1.5 / n)
     # P(K = 0) = 0.99^1000 ~ 4e-5: essentially no draw reaches 0, so p sits at its floor.
-    assert est.p_value is not None and est.p_value <= 3 * 2 / 4001
+    assert est.p_value is not None and est.p_value <= 3 / 4001
     # An unpaired look would miss it: the baseline's own CI covers the candidate's accuracy.
     half_width = 1.96 * np.sqrt(0.25 / n)
     assert abs(est.delta) < half_width
@@ -130,9 +158,13 @@ def test_agrees_with_a_naive_loop(kind: str) -> None:
     width = high - low
     assert est.ci_low == pytest.approx(low, abs=0.1 * width)
     assert est.ci_high == pytest.approx(high, abs=0.1 * width)
-    naive_p = min(1.0, 2 * (min((naive <= 0).sum(), (naive >= 0).sum()) + 1) / 3001)
-    assert 0.01 < naive_p < 0.5  # a case where the p-value is not at its floor or ceiling
-    assert est.p_value == pytest.approx(naive_p, abs=0.06)
+    # One-sided p of "worse by more than max_drop", the tolerance chosen so that it is
+    # neither at its floor nor its ceiling.
+    max_drop = -float(np.quantile(naive, 0.8))
+    est = paired_bootstrap(b, c, resamples=3000, seed=(5,), level=0.9, max_drop=max_drop)
+    naive_p = ((naive >= -max_drop).sum() + 1) / 3001
+    assert 0.1 < naive_p < 0.3
+    assert est.p_value == pytest.approx(naive_p, abs=0.05)
 
 
 def test_degenerate_inputs() -> None:
