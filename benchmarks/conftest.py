@@ -12,6 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "metrics"
 
 #: group -> side ("ours" / "reference") -> mean seconds
 RESULTS: dict[str, dict[str, float]] = {}
+#: Lines a benchmark wants printed in the closing summary, as they are.
+SUMMARY: list[str] = []
 
 
 @pytest.fixture
@@ -25,6 +27,10 @@ def record():
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if SUMMARY:
+        terminalreporter.section("modalbench figures")
+        for line in SUMMARY:
+            terminalreporter.write_line(line)
     if not RESULTS:
         return
     terminalreporter.section("modalbench speed-ups (reference time / modalbench time)")

@@ -16,7 +16,6 @@ import numpy as np
 from bench.metrics.base import MEAN, MetricStats, MetricSuite, mean_stats
 from bench.metrics.bleu import BLEU_AGGREGATORS, bleu_stats
 from bench.metrics.cider import cider_d_scores
-from bench.metrics.java_tools import JavaUnavailableError, java_ptb_tokenize
 from bench.metrics.ptb_tokenizer import ptb_tokenize
 from bench.metrics.rouge import rouge_l_scores
 
@@ -47,6 +46,10 @@ def resolve_caption_metrics(metrics: Collection[str] | None) -> tuple[str, ...]:
 def tokenize_captions(captions: Sequence[str], tokenizer: Tokenizer) -> list[str]:
     """pycocoevalcap's PTB tokenization, in pure Python or through the Java jar."""
     if tokenizer == "java":
+        # imported here: the Java helpers (subprocess, shutil) cost a scoring run that
+        # does not use them a few milliseconds
+        from bench.metrics.java_tools import java_ptb_tokenize
+
         return java_ptb_tokenize(captions)
     if tokenizer == "python":
         return ptb_tokenize(captions)
@@ -137,6 +140,7 @@ def unavailable_metrics() -> dict[str, str | None]:
 def _add_meteor(
     hyps: list[str], refs: list[list[str]], out: list[MetricStats], skipped: dict[str, str]
 ) -> None:
+    from bench.metrics.java_tools import JavaUnavailableError
     from bench.metrics.meteor import METEOR, meteor_stats
 
     try:

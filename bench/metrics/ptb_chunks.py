@@ -37,22 +37,11 @@ import re
 
 from bench.metrics.ptb_lexer import lex_line
 from bench.metrics.ptb_rules import ANY_ABBREVIATION
+from bench.metrics.ptb_unicode import non_ascii_digits
 
 #: Marks a chunk that must be lexed in its line (it never occurs in tokens: the lexer
 #: deletes NUL).
 UNSAFE = "\x00"
-
-
-def _non_ascii_digits() -> str:
-    """A character-class body of the BMP's non-ASCII decimal digits (``\\d`` beyond 0-9)."""
-    ranges: list[list[int]] = []
-    for cp in range(0x80, 0x10000):
-        if chr(cp).isdecimal():
-            if ranges and ranges[-1][1] == cp - 1:
-                ranges[-1][1] = cp
-            else:
-                ranges.append([cp, cp])
-    return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
 
 
 #: Characters that may not occur in a line tokenized by chunks: controls and every blank
@@ -61,7 +50,7 @@ def _non_ascii_digits() -> str:
 #: non-ASCII digits (so that the digit markers of rule 1 need only ASCII digits).
 BANNED_CHARACTERS = (
     "\\x00-\\x08\\x0b-\\x1f\\x7f-\\xa0<\\u1680\\u2000-\\u200f\\u2028-\\u202f\\u205f\\u3000\\ufeff"
-    "\\ud800-\\udfff" + _non_ascii_digits()
+    "\\ud800-\\udfff" + non_ascii_digits()
 )
 
 #: Spaced periods, which the ellipsis rule may read across blanks (rule 1).

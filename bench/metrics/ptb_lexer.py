@@ -1,9 +1,9 @@
 """A longest-match lexer that runs :mod:`bench.metrics.ptb_rules` like JFlex runs PTBLexer.
 
-At each position the rules that can start with the character there (computed once per
-character by :mod:`bench.metrics.ptb_first`) are compiled into one regular expression of
-optional look-aheads, so a single ``match`` call evaluates all of them; the longest total
-match (token plus trailing context) wins and ties go to the earlier rule, as in JFlex.
+At each position the rules that can start with the character there (found once per
+character with :mod:`bench.metrics.ptb_first`) are tried one by one, each compiled on its
+first use; the longest total match (token plus trailing context) wins and ties go to the
+earlier rule, as in JFlex.
 Common token shapes first try the shortcuts of :mod:`bench.metrics.ptb_fast`, which are
 written so that they can only accept what the rules would produce.
 """
@@ -112,7 +112,7 @@ _ACTIONS: dict[str, _Action] = {
 @dataclass(frozen=True)
 class _Rule:
     name: str
-    source: str  # ``(?P<m>main)(?P<c>context)?`` for this rule alone
+    source: str  # ``(?P<m>main)(?P<c>context)`` for this rule alone
     first: re.Pattern[str]  # matches every character the rule can start with
     action: str
 
@@ -129,50 +129,31 @@ def _rules() -> tuple[_Rule, ...]:
         if action not in _ACTIONS and action != "newline":
             raise ValueError(f"rule {name}: unknown action {action}")
         main_src = _expand(main, table)
-        source = f"(?P<m{{i}}>{main_src})"
+        source = f"(?P<m>{main_src})"
         if context is not None:
-            source += f"(?P<c{{i}}>{_expand(context, table)})"
+            source += f"(?P<c>{_expand(context, table)})"
         rules.append(_Rule(name, source, first_char_pattern(main_src), action))
     return tuple(rules)
 
 
-@dataclass(frozen=True)
-class _Candidates:
-    """The rules that can start with one character, compiled into a single expression."""
-
-    pattern: re.Pattern[str]
-    groups: tuple[tuple[int, int], ...]  # (main group, context group or -1) per rule
-    actions: tuple[str, ...]
-
-
+# Each rule is compiled on its first use, once per process. (Compiling one alternation of
+# every rule that can start with a character, once per distinct character, cost about 0.6 s
+# of regex compilation per process; one rule at a time costs about 30 ms for all of them.)
 @functools.cache
-def _candidates_for(indices: tuple[int, ...]) -> _Candidates:
-    rules = _rules()
-    parts: list[str] = []
-    groups: list[tuple[int, int]] = []
-    group = 0
-    for i in indices:
-        rule = rules[i]
-        parts.append("(?:(?=" + rule.source.replace("{i}", str(i)) + ")|)")
-        group += 1
-        main_group, ctx_group = group, -1
-        if "(?P<c{i}>" in rule.source:
-            group += 1
-            ctx_group = group
-        groups.append((main_group, ctx_group))
-    return _Candidates(
-        re.compile("".join(parts)), tuple(groups), tuple(rules[i].action for i in indices)
-    )
+def _compiled(index: int) -> re.Pattern[str]:
+    return re.compile(_rules()[index].source)
 
 
-_BY_CHAR: dict[str, _Candidates] = {}
+_BY_CHAR: dict[str, tuple[int, ...]] = {}
 
 
-def _candidates(char: str) -> _Candidates:
+def _candidates(char: str) -> tuple[int, ...]:
+    """The indices of the rules that can start with ``char``, in priority order."""
     found = _BY_CHAR.get(char)
     if found is None:
-        indices = tuple(i for i, rule in enumerate(_rules()) if rule.first.match(char))
-        found = _BY_CHAR[char] = _candidates_for(indices)
+        found = _BY_CHAR[char] = tuple(
+            i for i, rule in enumerate(_rules()) if rule.first.match(char)
+        )
     return found
 
 
@@ -182,24 +163,17 @@ def next_token(text: str, pos: int) -> tuple[str | None, int]:
     Returns ``(None, new_pos)`` for skipped input (spaces, untokenizable characters) and
     ``("\n", new_pos)`` for a line end.
     """
-    cands = _candidates(text[pos])
-    found = cands.pattern.match(text, pos)
-    best, best_len = -1, 0
-    if found is not None:
-        regs = found.regs
-        for i, (g_main, g_ctx) in enumerate(cands.groups):
-            start, stop = regs[g_main]
-            if start < 0:
-                continue
-            total = stop - start
-            if g_ctx >= 0:
-                total += regs[g_ctx][1] - regs[g_ctx][0]
-            if total > best_len:
-                best, best_len = i, total
-    if best < 0 or found is None:
+    best: re.Match[str] | None = None
+    best_index, best_len = -1, 0
+    for i in _candidates(text[pos]):
+        found = _compiled(i).match(text, pos)
+        # the longest token plus trailing context wins; ties go to the earlier rule
+        if found is not None and found.end() - pos > best_len:
+            best, best_index, best_len = found, i, found.end() - pos
+    if best is None:
         return None, pos + 1  # untokenizable: deleted
-    token = found.group(cands.groups[best][0])
-    action = cands.actions[best]
+    token = best.group("m")
+    action = _rules()[best_index].action
     if action == "newline":
         return NEWLINE, pos + len(token)
     emitted, pushback = _ACTIONS[action](token)

@@ -17,24 +17,10 @@ from __future__ import annotations
 
 import functools
 import sys
-import unicodedata
+
+from bench.metrics.ptb_unicode import category_class
 
 # --- character classes -------------------------------------------------------------------
-
-
-@functools.cache
-def _category_class(prefixes: tuple[str, ...]) -> str:
-    """A regex character class body listing the BMP code points of some Unicode categories."""
-    ranges: list[tuple[int, int]] = []
-    for cp in range(0x10000):
-        if 0xD800 <= cp <= 0xDFFF:
-            continue
-        if unicodedata.category(chr(cp)).startswith(prefixes):
-            if ranges and ranges[-1][1] == cp - 1:
-                ranges[-1] = (ranges[-1][0], cp)
-            else:
-                ranges.append((cp, cp))
-    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
 
 
 #: Letters JFlex adds to ``[:letter:]`` in the WORD rule (combining marks and the like).
@@ -103,8 +89,8 @@ def macros() -> dict[str, str]:
     m: dict[str, str] = {}
     # [:letter:] is Unicode categories L*; [^\W\d_] is those plus numeric characters, so
     # excluding the (few) numeric ones keeps the compiled expressions small.
-    letter = "(?:(?![" + _category_class(("Nl", "No")) + "])[^\\W\\d_])"
-    m["UPPER"] = "[" + _category_class(("Lu",)) + "]"
+    letter = "(?:(?![" + category_class(("Nl", "No")) + "])[^\\W\\d_])"
+    m["UPPER"] = "[" + category_class(("Lu",)) + "]"
     name = r"[A-Za-z][A-Za-z0-9_:.\-]*"
     quoted = r"(?:'[^'\r\n]*'|\"[^\"\r\n]*\")"
     m["SGML"] = (
