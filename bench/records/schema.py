@@ -20,6 +20,7 @@ class TaskSection:
 
     ``limited`` is true for a ``--limit`` run that evaluated part of the split; ``subset``
     then says how the part was drawn (``rule``, ``stratify``, ``seed``, ``n``, ``of``).
+    ``limited`` is None in records written before it existed (``config.limit`` tells).
     """
 
     name: str
@@ -31,7 +32,7 @@ class TaskSection:
     n_samples: int
     license: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
-    limited: bool = False
+    limited: bool | None = None
     subset: dict[str, Any] | None = None
 
 

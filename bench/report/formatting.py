@@ -68,3 +68,23 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def csv_safe(text: str) -> str:
     """Prefix a cell that a spreadsheet would evaluate as a formula with an apostrophe."""
     return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
+
+
+_LATEX = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def latex_text(text: str) -> str:
+    """Text safe in LaTeX running text (special characters escaped, line breaks as spaces)."""
+    escaped = "".join(_LATEX.get(char, char) for char in text)
+    return escaped.replace("\r", " ").replace("\n", " ")

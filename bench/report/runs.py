@@ -71,3 +71,21 @@ def latest_records(records: Sequence[RunRecord]) -> list[RunRecord]:
         if current is None or _newer(record, current):
             latest[key] = record
     return [latest[key] for key in sorted(latest)]
+
+
+def hardware_label(record: RunRecord) -> str:
+    """Where and how a run computed: device name (or kind) and dtype, e.g. ``NVIDIA H100 bf16``."""
+    hardware = record.hardware
+    device = hardware.get("device_name") or hardware.get("device") or "unknown device"
+    dtype = record.config.get("dtype") or record.model.settings.get("dtype") or "unknown dtype"
+    return f"{device} {dtype}"
+
+
+def end_to_end_rate(record: RunRecord) -> float | None:
+    """Task samples per second end to end (data loading included), when the record has it.
+
+    Records that predate the field give None; reports then show the model-time rate,
+    labelled as such, never in its place.
+    """
+    value = getattr(record.throughput, "end_to_end_samples_per_s", None)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
