@@ -122,10 +122,21 @@ def handle(args: argparse.Namespace) -> int:
         trust_remote_code=args.trust_remote_code,
         model_args=dict(args.model_arg),
     )
-    records = run(args.tasks, args.models, config)
+    from bench.errors import RunIncompleteError
+
+    incomplete: RunIncompleteError | None = None
+    try:
+        records = run(args.tasks, args.models, config)
+    except RunIncompleteError as exc:  # the finished evaluations still get their table
+        incomplete, records = exc, exc.records
     if int(os.environ.get("RANK", "0")) != 0:
         return 0  # under torchrun, rank 0 reports for everyone
-    print(render_table(records, fmt="md"))
+    if records:
+        print(render_table(records, fmt="md"))
+    if incomplete is not None:
+        for aborted in incomplete.aborted:
+            print(f"modalbench: error: {aborted}", file=sys.stderr)
+        return 2
     status = 0
     for record in records:
         share = failure_fraction(record.n_failed, record.task.n_samples)

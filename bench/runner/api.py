@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from bench.adapters.base import LoadOptions, ModelAdapter, ModelSpec
 from bench.capabilities import capabilities_of, capability_name
-from bench.errors import UsageError
+from bench.errors import EvaluationAbortError, RunAbortError, RunIncompleteError, UsageError
 from bench.metrics.base import FloatArray, MetricSuite, bootstrap_counts, with_confidence
 from bench.paths import cache_dir
 from bench.records.io import new_run_id, slug, write_record, write_run
@@ -35,6 +35,7 @@ from bench.runner.distributed import (
 )
 from bench.runner.environment import hardware, library_versions
 from bench.runner.executor import TEXT_BATCH_FACTOR, ExecutorConfig, LoaderExecutor
+from bench.runner.keys import code_identity
 from bench.runner.loader import default_workers
 from bench.runner.plan import Job, RunConfig, plan_jobs
 from bench.runner.reuse import (
@@ -103,23 +104,35 @@ def metric_entries(suite: MetricSuite, *, resamples: int, seed: int) -> dict[str
 
 
 def cache_namespace(
-    adapter: ModelAdapter, task: str, data_fingerprint: str, seed: int, device: str, dtype: str
-) -> str:
+    adapter: ModelAdapter,
+    task: Task,
+    data_fingerprint: str,
+    seed: int,
+    device: str,
+    dtype: str,
+) -> str | None:
     """The prediction-cache namespace: everything outside the stage that changes an output.
 
     Model fingerprint and settings, task, dataset fingerprint, seed (fitted heads), the
-    device kind (CPU and CUDA kernels differ in the last bits) and the autocast dtype.
-    The batch size is left out on purpose: an OOM back-off or a resumed run with another
-    batch size keeps its cache.
+    device kind (CPU and CUDA kernels differ in the last bits), the autocast dtype, and the
+    code identity of :mod:`bench.runner.keys` (sources of modalbench, the adapter and the
+    task; library versions), the same rule the store of finished evaluations uses. None
+    when the code cannot be fingerprinted: then nothing is cached. The batch size is left
+    out on purpose: an OOM back-off or a resumed run with another batch size keeps its
+    cache.
     """
+    code = code_identity(type(adapter), type(task))
+    if code is None:
+        return None
     return stable_key(
         adapter.fingerprint(),
         adapter.settings(),
-        task,
+        task.name,
         data_fingerprint,
         seed,
         device_kind(device),
         dtype,
+        code,
     )
 
 
@@ -202,6 +215,21 @@ def _record(
     )
 
 
+def check_some_sample_succeeded(job: Job, data: TaskData, result: TaskResult) -> None:
+    """Refuse to report metrics for an evaluation in which every sample failed."""
+    sample_ids = {s.id for s in data.samples}
+    failed = {owner(e.sample_id, sample_ids) for e in result.errors}
+    if data.samples and len(failed & sample_ids) >= len(sample_ids):
+        first = result.errors[0]
+        raise EvaluationAbortError(
+            first.stage,
+            f"no sample succeeded ({len(sample_ids)} of {len(sample_ids)} failed; the first: "
+            f"{first.sample_id}: {first.reason})",
+            model=job.model.spec.text,
+            task=job.task.name,
+        )
+
+
 def evaluate_job(
     job: Job,
     adapter: ModelAdapter,
@@ -217,7 +245,7 @@ def evaluate_job(
     started_at = _now()
     task = job.task
     meter = ThroughputMeter(device=device, batch_size=config.batch_size)
-    namespace = cache_namespace(adapter, task.name, data.fingerprint, config.seed, device, dtype)
+    namespace = cache_namespace(adapter, task, data.fingerprint, config.seed, device, dtype)
     executor = LoaderExecutor(
         adapter,
         ExecutorConfig(
@@ -228,12 +256,16 @@ def evaluate_job(
             config.progress and ranks.is_main,
         ),
         meter,
-        cache=cache,
-        namespace=namespace,
+        cache=cache if namespace is not None else None,
+        namespace=namespace or "",
         shard=(ranks.rank, ranks.world),
         gather=(lambda r: all_gather_stage(r, device)) if ranks.world > 1 else None,
     )
-    result = task.evaluate(adapter, data, executor, seed=config.seed)
+    try:
+        result = task.evaluate(adapter, data, executor, seed=config.seed)
+    except EvaluationAbortError as exc:
+        raise exc.located(model=job.model.spec.text, task=task.name) from exc
+    check_some_sample_succeeded(job, data, result)
     rank_timings: list[dict[str, Any]] | None = None
     if ranks.world > 1:
         rank_timings = [
@@ -342,6 +374,7 @@ def run(
     )
     keys = EvaluationKeys(config, device=device, dtype=dtype)
     records: dict[int, RunRecord] = {}
+    aborted: list[EvaluationAbortError] = []
     try:
         by_model: dict[str, list[tuple[int, Job]]] = {}
         for index, job in enumerate(jobs):
@@ -367,16 +400,23 @@ def run(
                 LoadOptions(device=device, dtype=dtype, trust_remote_code=config.trust_remote_code)
             )
             for index, job, key in pending:
-                record, written = evaluate_job(
-                    job,
-                    adapter,
-                    data[job.task.name],
-                    config,
-                    device=device,
-                    dtype=dtype,
-                    cache=cache,
-                    ranks=ranks,
-                )
+                try:
+                    record, written = evaluate_job(
+                        job,
+                        adapter,
+                        data[job.task.name],
+                        config,
+                        device=device,
+                        dtype=dtype,
+                        cache=cache,
+                        ranks=ranks,
+                    )
+                except RunAbortError:
+                    raise  # the process cannot compute anything more
+                except EvaluationAbortError as exc:
+                    log.error("%s", exc)
+                    aborted.append(exc)
+                    continue
                 if written is not None:
                     log.info("wrote %s", written)
                     if finished is not None and key is not None and storable(record):
@@ -387,6 +427,9 @@ def run(
         if cache is not None:
             cache.close()
         shutdown()
+    finished_records = [records[index] for index in sorted(records)]
+    if aborted:
+        raise RunIncompleteError(aborted, finished_records)
     if not records:
         raise UsageError("nothing was evaluated")
-    return [records[index] for index in sorted(records)]
+    return finished_records

@@ -12,7 +12,7 @@ import torch
 from tqdm import tqdm
 
 from bench.capabilities import ImagePreprocessing
-from bench.errors import SampleError
+from bench.errors import EvaluationAbortError, RunAbortError, SampleError, UsageError
 from bench.runner.cache import PredictionCache, stable_key
 from bench.runner.device import inference_context
 from bench.runner.loader import LoadedBatch, iterate_batches
@@ -51,6 +51,39 @@ def validate_output(value: Any, kind: str) -> Output:
 
 def _is_oom(exc: BaseException) -> bool:
     return isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower()
+
+
+#: Messages of CUDA errors after which the process's CUDA context is unusable: every later
+#: kernel launch fails with the same error, so nothing else can run in this process.
+_DEAD_CONTEXT_SIGNS = (
+    "device-side assert",
+    "illegal memory access",
+    "unspecified launch failure",
+    "misaligned address",
+    "an illegal instruction",
+    "cuda error: launch failure",
+)
+
+
+def is_dead_cuda_context(exc: BaseException) -> bool:
+    """Whether ``exc`` is a CUDA error that leaves the context unusable (sticky errors)."""
+    text = str(exc).lower()
+    return any(sign in text for sign in _DEAD_CONTEXT_SIGNS)
+
+
+def describe(exc: BaseException) -> str:
+    """``Type: message`` on one line."""
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+class OutputCountError(RuntimeError):
+    """A model call returned a different number of outputs than it got inputs."""
+
+
+#: Items failing one after another with no success between them, beyond which the model is
+#: taken as broken (an evaluation of per-item failures would print a number of nothing).
+CONSECUTIVE_FAILURES_LIMIT = 32
 
 
 #: Texts per batch of a text-only stage, per image of ``--batch-size``: a text costs far
@@ -102,6 +135,11 @@ class LoaderExecutor:
         )
         self.oom_events: list[dict[str, Any]] = []
         self._logged_exception = False
+        # Whether this model already produced outputs in this evaluation (a call returned,
+        # or cached outputs of an earlier run came back): until then a failed call is the
+        # first batch's, and the evaluation stops.
+        self._proven = False
+        self._failures_in_a_row = 0  # items whose call failed since the last success
         self._factor = 1  # batch-size multiplier of the current stage
 
     def stage_batch_size(self, items: Sequence[WorkItem]) -> int:
@@ -160,6 +198,7 @@ class LoaderExecutor:
                 self.cache.get_many(self.namespace, stage_key, [i.id for i in mine])
             )
             self.meter.add_cached(stage, len(result.outputs))
+            self._proven = self._proven or bool(result.outputs)
         todo = [item for item in mine if item.id not in result.outputs]
         if todo and prepare is not None:
             prepare()
@@ -185,9 +224,11 @@ class LoaderExecutor:
             outputs = call(device_batch)
         self.meter.stop(started, len(batch.ids), stage)
         if len(outputs) != len(batch.ids):
-            raise RuntimeError(
+            raise OutputCountError(
                 f"model call returned {len(outputs)} outputs for a batch of {len(batch.ids)}"
             )
+        self._proven = True
+        self._failures_in_a_row = 0
         return outputs
 
     def _run_batch(
@@ -207,10 +248,11 @@ class LoaderExecutor:
             try:
                 values = self._timed_call(stage, chunk, call)
             except Exception as exc:
-                if not (_is_oom(exc) and self.batch_size > 1):
-                    values = self._isolate(stage, chunk, call, exc)
+                if _is_oom(exc) and self.batch_size > 1 and not is_dead_cuda_context(exc):
+                    oom = describe(exc)
                 else:
-                    oom = f"{type(exc).__name__}: {exc}"
+                    self._check_fatal(stage, exc)
+                    values = self._isolate(stage, chunk, call, exc)
             if oom is not None:
                 # Outside the except block: the traceback (and the tensors its frames hold)
                 # is gone, so emptying the CUDA cache really frees the failed batch's memory.
@@ -236,6 +278,21 @@ class LoaderExecutor:
         self.batch_size = new_size
         self.meter.final_batch_size = new_size
 
+    def _check_fatal(self, stage: str, exc: Exception) -> None:
+        """Raise when a failed call is a fault of the model, not of the batch's samples.
+
+        A dead CUDA context stops the run; a usage error, a broken output contract or any
+        failure before the evaluation's first successful call stops the evaluation.
+        """
+        if is_dead_cuda_context(exc):
+            raise RunAbortError(stage, describe(exc)) from exc
+        if isinstance(exc, (UsageError, OutputCountError)):
+            raise EvaluationAbortError(stage, describe(exc)) from exc
+        if not self._proven and not isinstance(exc, SampleError):
+            raise EvaluationAbortError(
+                stage, f"the first model call failed: {describe(exc)}"
+            ) from exc
+
     def _isolate(
         self,
         stage: str,
@@ -243,20 +300,44 @@ class LoaderExecutor:
         call: Callable[[Batch], Sequence[Output | SampleError]],
         first: Exception,
     ) -> list[Output | SampleError]:
-        """After a batch failed, retry items one by one so one bad item fails alone."""
+        """After a batch failed, retry items one by one so one bad item fails alone.
+
+        When every item of the batch fails again (and the batch has more than one), the
+        fault is the model's: the evaluation stops instead of scoring around it.
+        """
         if not self._logged_exception:
             log.warning("a model call failed; retrying its items one by one", exc_info=first)
             self._logged_exception = True
         if len(batch.ids) == 1:
-            return [SampleError(f"model call failed: {type(first).__name__}: {first}")]
+            self._note_failure(stage, first)
+            return [SampleError(f"model call failed: {describe(first)}")]
         values: list[Output | SampleError] = []
+        last: Exception = first
+        failed = 0
         for i in range(len(batch.ids)):
             single = _slice(batch, i, i + 1)
             try:
                 values.extend(self._timed_call(stage, single, call))
             except Exception as exc:
-                values.append(SampleError(f"model call failed: {type(exc).__name__}: {exc}"))
+                self._check_fatal(stage, exc)
+                self._note_failure(stage, exc)
+                values.append(SampleError(f"model call failed: {describe(exc)}"))
+                failed += 1
+                last = exc
+        if failed == len(batch.ids):
+            raise EvaluationAbortError(
+                stage,
+                f"every item of a batch of {failed} failed alone too: {describe(last)}",
+            ) from last
         return values
+
+    def _note_failure(self, stage: str, exc: Exception) -> None:
+        """Abort after :data:`CONSECUTIVE_FAILURES_LIMIT` failed items with no success."""
+        self._failures_in_a_row += 1
+        if self._failures_in_a_row >= CONSECUTIVE_FAILURES_LIMIT:
+            raise EvaluationAbortError(
+                stage, f"{self._failures_in_a_row} items in a row failed: {describe(exc)}"
+            ) from exc
 
 
 def shard_of(items: Sequence[WorkItem], rank: int, world: int, batch_size: int) -> list[WorkItem]:

@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
-from bench.errors import SampleError
+from bench.errors import EvaluationAbortError, RunAbortError, SampleError, UsageError
 from bench.runner.api import cache_namespace, owner
 from bench.runner.cache import PredictionCache
 from bench.runner.executor import ExecutorConfig, LoaderExecutor, shard_of
@@ -83,13 +83,75 @@ def test_non_finite_vectors_are_rejected() -> None:
 
 def test_a_crashing_item_fails_alone() -> None:
     def call(batch: Batch) -> list[Output | SampleError]:
+        if "i6" in batch.ids:
+            raise ValueError("tokenizer exploded")
+        return ["fine"] * len(batch.ids)
+
+    result = make_executor().map("s", items(8), call)
+    assert set(result.outputs) == {f"i{k}" for k in range(8)} - {"i6"}
+    assert result.errors == {"i6": "model call failed: ValueError: tokenizer exploded"}
+
+
+def test_a_failure_in_the_first_batch_aborts_the_evaluation() -> None:
+    def call(batch: Batch) -> list[Output | SampleError]:
         if "i2" in batch.ids:
             raise ValueError("tokenizer exploded")
         return ["fine"] * len(batch.ids)
 
-    result = make_executor().map("s", items(6), call)
-    assert set(result.outputs) == {"i0", "i1", "i3", "i4", "i5"}
-    assert result.errors == {"i2": "model call failed: ValueError: tokenizer exploded"}
+    with pytest.raises(EvaluationAbortError, match="stage s: the first model call failed"):
+        make_executor().map("s", items(8), call)
+
+
+def test_an_exception_every_item_reproduces_aborts_the_evaluation() -> None:
+    def call(batch: Batch) -> list[Output | SampleError]:
+        if any(int(i[1:]) >= 4 for i in batch.ids):
+            raise IndexError("list index out of range")
+        return ["fine"] * len(batch.ids)
+
+    with pytest.raises(EvaluationAbortError, match="every item of a batch of 4 failed alone"):
+        make_executor().map("s", items(8), call)
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        (UsageError("prompt template needs {question}"), "UsageError: prompt template"),
+        (None, "returned 1 outputs for a batch of 4"),
+    ],
+)
+def test_usage_errors_and_broken_contracts_abort_even_after_successes(
+    fault: Exception | None, message: str
+) -> None:
+    def call(batch: Batch) -> list[Output | SampleError]:
+        if "i4" not in batch.ids:
+            return ["fine"] * len(batch.ids)
+        if fault is not None:
+            raise fault
+        return ["one"]
+
+    with pytest.raises(EvaluationAbortError, match=message):
+        make_executor().map("s", items(8), call)
+
+
+def test_a_dead_cuda_context_stops_the_run() -> None:
+    def call(batch: Batch) -> list[Output | SampleError]:
+        if "i5" in batch.ids:
+            raise RuntimeError("CUDA error: device-side assert triggered")
+        return ["fine"] * len(batch.ids)
+
+    with pytest.raises(RunAbortError, match="CUDA_LAUNCH_BLOCKING=1"):
+        make_executor().map("s", items(8), call)
+
+
+def test_a_long_run_of_single_item_failures_aborts() -> None:
+    def call(batch: Batch) -> list[Output | SampleError]:
+        if int(batch.ids[0][1:]) >= 2:
+            raise RuntimeError("model state corrupted")
+        return ["fine"] * len(batch.ids)
+
+    executor = make_executor(batch_size=1)
+    with pytest.raises(EvaluationAbortError, match="32 items in a row failed"):
+        executor.map("s", items(40), call)
 
 
 def test_cache_serves_a_rerun_without_model_calls(tmp_path: Path) -> None:
@@ -175,22 +237,49 @@ def test_shards_see_the_batches_one_process_would() -> None:
     assert seen == alone
 
 
+class _NamedTask:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _Adapter:
+    def fingerprint(self) -> str:
+        return "weights"
+
+    def settings(self) -> dict[str, str]:
+        return {"a": "b"}
+
+
+def _namespace(task: str = "t", data: str = "data", seed: int = 0, device: str = "cpu",
+               dtype: str = "fp32") -> str | None:  # fmt: skip
+    return cache_namespace(_Adapter(), _NamedTask(task), data, seed, device, dtype)  # type: ignore[arg-type]
+
+
 def test_cache_namespace_changes_with_dtype_and_device_kind() -> None:
-    class Adapter:
-        def fingerprint(self) -> str:
-            return "weights"
+    base = _namespace()
+    assert base is not None and base == _namespace()
+    assert base != _namespace(dtype="bf16")
+    assert _namespace(device="cuda:0", dtype="bf16") == _namespace(device="cuda:1", dtype="bf16")
+    assert base != _namespace(seed=1)
+    assert base != _namespace(task="other")
+    assert base != _namespace(data="other")
 
-        def settings(self) -> dict[str, str]:
-            return {"a": "b"}
 
-    base = cache_namespace(Adapter(), "t", "data", 0, "cpu", "fp32")
-    assert base == cache_namespace(Adapter(), "t", "data", 0, "cpu", "fp32")
-    assert base != cache_namespace(Adapter(), "t", "data", 0, "cpu", "bf16")
-    assert cache_namespace(Adapter(), "t", "data", 0, "cuda:0", "bf16") == cache_namespace(
-        Adapter(), "t", "data", 0, "cuda:1", "bf16"
-    )
-    assert base != cache_namespace(Adapter(), "t", "data", 1, "cpu", "fp32")
-    assert base != cache_namespace(Adapter(), "t", "other", 0, "cpu", "fp32")
+def test_cache_namespace_follows_code_and_libraries(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.runner import keys
+
+    base = _namespace()
+    real_digest, real_versions = keys.package_digest, keys.library_versions
+    with monkeypatch.context() as patch:
+        patch.setattr(keys, "package_digest", lambda p: f"{real_digest(p)}-edited")
+        assert _namespace() != base
+    with monkeypatch.context() as patch:
+        patch.setattr(keys, "library_versions", lambda: {**real_versions(), "transformers": "0"})
+        assert _namespace() != base
+    with monkeypatch.context() as patch:
+        patch.setattr(keys, "package_digest", lambda p: None)  # no source on disk: no cache
+        assert _namespace() is None
+    assert _namespace() == base
 
 
 def test_failed_units_count_once_for_their_sample() -> None:

@@ -71,7 +71,7 @@ class ColourOracle:
     """Names and embeds colours exactly; fails on purpose as the module docstring says."""
 
     def fingerprint(self) -> str:
-        return hashlib.sha256(b"colour-oracle-v1").hexdigest()
+        return hashlib.sha256(f"{type(self).__name__}-v1".encode()).hexdigest()
 
     def settings(self) -> dict[str, Any]:
         return {"palette": len(PALETTE)}
@@ -105,26 +105,91 @@ class ColourOracle:
         return np.stack(rows)
 
 
+class CrashingModel(ColourOracle):
+    """Every call raises inside the model, as a bug in its code would."""
+
+    def generate(
+        self, images: Sequence[Image.Image], prompts: Sequence[str], *, max_new_tokens: int
+    ) -> list[str]:
+        return [prompts[len(prompts) + 3]]  # IndexError, whatever the batch
+
+    def embed_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        raise IndexError("index 7 is out of bounds for axis 0 with size 4")
+
+
+class UsageErrorModel(ColourOracle):
+    """Refuses its settings inside the call."""
+
+    def generate(
+        self, images: Sequence[Image.Image], prompts: Sequence[str], *, max_new_tokens: int
+    ) -> list[str]:
+        raise UsageError("max_new_tokens must be at least 16 for this model")
+
+
+class MiscountModel(ColourOracle):
+    """Returns one answer too few."""
+
+    def generate(
+        self, images: Sequence[Image.Image], prompts: Sequence[str], *, max_new_tokens: int
+    ) -> list[str]:
+        return super().generate(images, prompts, max_new_tokens=max_new_tokens)[:-1]
+
+
+class DeadCudaModel(ColourOracle):
+    """Fails as a model does after a device-side assert (the error then sticks)."""
+
+    def generate(
+        self, images: Sequence[Image.Image], prompts: Sequence[str], *, max_new_tokens: int
+    ) -> list[str]:
+        if any(colour_of(image) == "blue" for image in images):
+            raise RuntimeError(
+                "CUDA error: device-side assert triggered\nCUDA kernel errors might be "
+                "asynchronously reported at some other API call"
+            )
+        return super().generate(images, prompts, max_new_tokens=max_new_tokens)
+
+
+class PinkAllergicModel(ColourOracle):
+    """Fails on one kind of input only: a batch holding a pink image raises."""
+
+    def generate(
+        self, images: Sequence[Image.Image], prompts: Sequence[str], *, max_new_tokens: int
+    ) -> list[str]:
+        if any(colour_of(image) == "pink" for image in images):
+            raise ValueError("cannot name this colour")
+        return super().generate(images, prompts, max_new_tokens=max_new_tokens)
+
+
+VARIANTS: dict[str, type[ColourOracle]] = {
+    "colour-oracle": ColourOracle,
+    "crashing": CrashingModel,
+    "usage-error": UsageErrorModel,
+    "miscount": MiscountModel,
+    "dead-cuda": DeadCudaModel,
+    "pink-allergic": PinkAllergicModel,
+}
+
+
 @dataclass
 class _Handle:
     spec: ModelSpec
 
     @property
     def adapter_class(self) -> type:
-        return ColourOracle
+        return VARIANTS[self.spec.target]
 
     def load(self, options: LoadOptions) -> ColourOracle:
-        return ColourOracle()
+        return VARIANTS[self.spec.target]()
 
 
 class Models:
     """Scheme ``badcases``."""
 
     def known_models(self) -> list[ModelInfo]:
-        return [ModelInfo("badcases:colour-oracle", "names colours", ("Generator",))]
+        return [ModelInfo(f"badcases:{name}", "names colours", ("Generator",)) for name in VARIANTS]
 
     def resolve(self, spec: ModelSpec) -> _Handle:
-        if spec.target != "colour-oracle":
+        if spec.target not in VARIANTS:
             raise UsageError(f"unknown badcases model '{spec.text}'")
         return _Handle(spec)
 
