@@ -29,7 +29,6 @@ not prevent storing. ``--no-cache`` neither reads nor writes finished evaluation
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import logging
 import shutil
 import tempfile
@@ -46,6 +45,7 @@ from bench.records.schema import RunRecord, Throughput
 from bench.runner.cache import stable_key
 from bench.runner.device import device_kind
 from bench.runner.environment import library_versions
+from bench.runner.keys import code_identity
 from bench.runner.plan import Job, RunConfig
 from bench.runner.throughput import ThroughputMeter
 from bench.tasking import TaskData
@@ -55,63 +55,6 @@ log = logging.getLogger("modalbench")
 
 #: Bumped when the layout of a stored evaluation or the meaning of its key changes.
 STORE_VERSION = 1
-
-
-#: Per package: the (name, size, mtime) of its source files and their digest. Keyed by
-#: file stats rather than cached for the process, so a long-lived session (a notebook
-#: reloading edited code) never keeps a stale digest.
-_DIGESTS: dict[str, tuple[tuple[tuple[str, int, int], ...], str]] = {}
-
-
-def _source_files(package: str) -> list[tuple[str, Path]] | None:
-    spec = importlib.util.find_spec(package)
-    if spec is None:
-        return None
-    if spec.submodule_search_locations is not None:
-        roots = [Path(location) for location in spec.submodule_search_locations]
-        return sorted(
-            (str(path.relative_to(root)), path) for root in roots for path in root.rglob("*.py")
-        )
-    if spec.origin is not None and spec.origin.endswith(".py"):
-        return [(Path(spec.origin).name, Path(spec.origin))]
-    return None
-
-
-def package_digest(package: str) -> str | None:
-    """SHA-256 over the ``.py`` files of a top-level package (or a single module).
-
-    None when the package has no source files on disk (a zip import): code that cannot be
-    fingerprinted is never trusted to be unchanged.
-    """
-    files = _source_files(package)
-    if not files:
-        return None
-    stats = tuple(
-        (name, info.st_size, info.st_mtime_ns)
-        for name, info in ((name, path.stat()) for name, path in files)
-    )
-    known = _DIGESTS.get(package)
-    if known is not None and known[0] == stats:
-        return known[1]
-    digest = hashlib.sha256()
-    for name, path in files:
-        digest.update(name.encode("utf-8") + b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    _DIGESTS[package] = (stats, digest.hexdigest())
-    return digest.hexdigest()
-
-
-def _code_digests(*modules: str) -> dict[str, str] | None:
-    """Per top-level package of ``modules`` (and of modalbench itself), its source digest."""
-    packages = dict.fromkeys(["bench", *(m.partition(".")[0] for m in modules)])
-    digests: dict[str, str] = {}
-    for package in packages:
-        found = package_digest(package)
-        if found is None:
-            return None
-        digests[package] = found
-    return digests
 
 
 class EvaluationKeys:
@@ -149,7 +92,7 @@ class EvaluationKeys:
         except Exception as exc:  # loading reports a missing or broken model properly
             log.debug("no pre-load fingerprint for %s: %s", handle.spec.text, exc)
             return None
-        code = _code_digests(handle.adapter_class.__module__, type(job.task).__module__)
+        code = code_identity(handle.adapter_class, type(job.task))
         card = self._card_digest(job.task.card.path)
         if weights is None or code is None or card is None:
             return None
@@ -174,7 +117,6 @@ class EvaluationKeys:
                 "dtype": self.dtype,
             },
             code,
-            library_versions(),
             unavailable_metrics(),
         )
 

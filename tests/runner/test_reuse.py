@@ -26,7 +26,7 @@ from bench.adapters.openclip import OpenClipAdapter
 from bench.adapters.providers import OpenClipHandle
 from bench.records.io import SAMPLES_FILE, find_runs
 from bench.records.schema import RunRecord
-from bench.runner import api, reuse
+from bench.runner import api, keys, reuse
 from bench.runner.reuse import FinishedEvaluations
 
 #: Fields of a record that describe the run that wrote it, not the evaluation.
@@ -190,15 +190,18 @@ def test_changed_weights_or_code_evaluate_again(
     (same,) = run(model, tmp_path / "third")
     assert same.details["reused_from"] == new_weights.run_id
 
-    real = reuse.package_digest
+    real = keys.package_digest
 
     def edited(package: str) -> str | None:
         found = real(package)
         return None if found is None else found + ("-edited" if package == "bench" else "")
 
-    monkeypatch.setattr(reuse, "package_digest", edited)
+    monkeypatch.setattr(keys, "package_digest", edited)
     (after_edit,) = run(model, tmp_path / "fourth")
     assert "reused_from" not in after_edit.details
+    # The prediction cache keys on the same code identity: nothing stale comes back.
+    assert after_edit.throughput.computed_items > 0
+    assert after_edit.throughput.cached_items == 0
 
 
 def test_no_cache_neither_reads_nor_writes_finished_evaluations(

@@ -22,8 +22,9 @@ from bench.records.schema import ErrorEntry, RunRecord
 from bench.reference.provider import REFERENCE
 from bench.registry import build_task
 from bench.runner import reuse
+from bench.runner.keys import package_digest
 from bench.runner.plan import Job, RunConfig
-from bench.runner.reuse import EvaluationKeys, FinishedEvaluations, package_digest, storable
+from bench.runner.reuse import EvaluationKeys, FinishedEvaluations, storable
 from bench.tasking import TaskData
 from bench.types import Sample
 
