@@ -52,6 +52,8 @@ class SentimentInput:
     regression: bool
     labels: list[str]
     missing: list[str]
+    #: which reading was used and why ("classification (...)" or "regression (...)")
+    reading: str = "classification"
 
 
 def parse_captioning(predictions: Source, references: Source) -> CaptionInput:
@@ -207,23 +209,34 @@ def _index(checker: Checker, value: Any, path: str) -> int:
 
 
 def parse_sentiment(predictions: Source, references: Source) -> SentimentInput:
-    """``[{"id", "label"}]`` both sides: string labels (classification) or numbers
-    (regression). References may be ``{"examples": [...], "labels": [...],
-    "positive_label": ...}``; predictions may carry ``"score"`` (positive-class score)."""
+    """``[{"id", "label"}]`` both sides. References may be ``{"examples": [...], "labels":
+    [...], "positive_label": ..., "task": "classification"|"regression"}``; predictions may
+    carry ``"score"`` (positive-class score).
+
+    Labels that are strings or integers are classes (MVSA and Twitter files write 0/1/2).
+    The MMSA regression reading applies only when the references declare
+    ``"task": "regression"`` or a gold label is a non-integer number (``1.5``, ``-0.6``);
+    :attr:`SentimentInput.reading` says which reading was used and why.
+    """
     ref = load_json(references, "<references>")
     rc = Checker(ref.name)
     data = ref.data
     labels: list[str] = []
     positive: str | None = None
+    declared: str | None = None
     prefix = ""
     if isinstance(data, dict):
         if "labels" in data:
             labels = [
-                rc.text(v, f"labels[{j}]")
+                _label_text(rc, v, f"labels[{j}]")
                 for j, v in enumerate(rc.list_of(data["labels"], "labels"))
             ]
         if "positive_label" in data:
-            positive = rc.text(data["positive_label"], "positive_label")
+            positive = _label_text(rc, data["positive_label"], "positive_label")
+        if "task" in data:
+            declared = rc.text(data["task"], "task")
+            if declared not in ("classification", "regression"):
+                raise rc.fail("task", f"expected 'classification' or 'regression', got {declared!r}")
         data, prefix = rc.field(data, "examples", ""), "examples"
     gold: dict[str, Any] = {}
     for i, item in enumerate(rc.list_of(data, prefix)):
@@ -234,10 +247,21 @@ def parse_sentiment(predictions: Source, references: Source) -> SentimentInput:
         gold[key] = rc.field(rec, "label", path)
     if not gold:
         raise rc.fail(prefix, "no examples")
-    regression = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in gold.values())
+    fractional = next(
+        (k for k, v in gold.items() if isinstance(v, float) and not float(v).is_integer()), None
+    )
+    if declared == "regression":
+        regression, reading = True, "regression (the references declare task = regression)"
+    elif declared == "classification":
+        regression, reading = False, "classification (the references declare it)"
+    elif fractional is not None:
+        regression = True
+        reading = f"regression (label of {fractional!r} is the non-integer {gold[fractional]!r})"
+    else:
+        regression, reading = False, "classification (labels are strings or integers)"
     for i, (key, value) in enumerate(gold.items()):
         path = f"{prefix}[{i}].label"
-        gold[key] = rc.number(value, path) if regression else rc.text(value, path)
+        gold[key] = rc.number(value, path) if regression else _label_text(rc, value, path)
     pred = load_json(predictions, "<predictions>")
     pc = Checker(pred.name)
     predicted: dict[str, Any] = {}
@@ -251,7 +275,9 @@ def parse_sentiment(predictions: Source, references: Source) -> SentimentInput:
         value = pc.field(rec, "label", path)
         if value is not None:
             value = (
-                pc.number(value, f"{path}.label") if regression else pc.text(value, f"{path}.label")
+                pc.number(value, f"{path}.label")
+                if regression
+                else _label_text(pc, value, f"{path}.label")
             )
         predicted[key] = value
         if "score" in rec and rec["score"] is not None:
@@ -278,4 +304,18 @@ def parse_sentiment(predictions: Source, references: Source) -> SentimentInput:
         regression,
         labels,
         [i for i in ids if predicted.get(i) is None],
+        reading,
     )
+
+
+def _label_text(checker: Checker, value: Any, path: str) -> str:
+    """A class label: a string, or an integer (also written as ``2.0``) kept as its digits."""
+    if isinstance(value, bool):
+        raise checker.fail(path, "expected a string or integer label, got bool")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, float):
+        raise checker.fail(path, f"expected a class label, got the number {value}")
+    return checker.text(value, path)

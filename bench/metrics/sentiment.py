@@ -98,8 +98,15 @@ def _auroc(
     bad = np.flatnonzero(~np.isfinite(values) & ~failed_mask)
     if bad.size:
         raise ValueError(f"example {int(bad[0])}: the positive score is not a finite number")
-    # a failed example ranks worst: below every negative if positive, above every positive
-    values[failed_mask] = np.where(is_positive[failed_mask] == 1, -np.inf, np.inf)
+    # A failed example ranks worst: below every score if positive, above every score if
+    # negative. The sentinels are finite (the next floats past the observed range), so the
+    # per-sample stats survive JSON and re-aggregate to the same AUROC.
+    finite = values[~failed_mask]
+    low = float(finite.min()) if finite.size else 0.0
+    high = float(finite.max()) if finite.size else 0.0
+    values[failed_mask] = np.where(
+        is_positive[failed_mask] == 1, np.nextafter(low, -np.inf), np.nextafter(high, np.inf)
+    )
     return MetricStats("auroc", True, np.column_stack([values, is_positive]), AUROC, "example")
 
 
