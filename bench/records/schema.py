@@ -77,6 +77,16 @@ class Throughput:
     computed_items: int
     peak_memory_bytes: int | None
     memory_kind: str
+    # The user's view (None where not measured, e.g. records written before these fields):
+    # wall time from the evaluation's start (before loading data and weights) to its
+    # record, samples per second of it, and that time split into phases.
+    end_to_end_wall_s: float | None = None
+    end_to_end_samples_per_s: float | None = None
+    load_time_s: float | None = None
+    input_wait_time_s: float | None = None
+    metrics_time_s: float | None = None
+    write_time_s: float | None = None
+    other_time_s: float | None = None
 
 
 @dataclass(frozen=True)

@@ -7,22 +7,46 @@ are excluded from rates and latency percentiles when the stage has later batches
 Under ``torchrun`` each rank times its own shard; :meth:`ThroughputMeter.summary` merges
 the ranks: batch latencies pool, and a stage's rate is the items computed by all ranks
 over the post-warm-up model time of the slowest rank (ranks run in parallel).
+
+Besides the model's own speed the meter keeps the user's view: the evaluation's wall time
+from its start (before its data and weights are loaded) and the samples per second of it
+(end to end), split into phases (:data:`PHASES`) that the caller times with
+:meth:`ThroughputMeter.phase` or :meth:`ThroughputMeter.timed`. A phase nobody timed is
+reported as ``None`` (not measured), never as 0.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import resource
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from bench.runner.device import synchronize
+
+#: Phases of an evaluation besides the model calls, as ``throughput`` field prefixes:
+#: ``load`` (reading and fingerprinting data, loading and hashing weights), ``input_wait``
+#: (the batch loop waiting for the loader: decoding and preprocessing that did not overlap
+#: the model), ``metrics`` (scoring, bootstrap CIs), ``write`` (prediction cache, rows).
+PHASES = ("load", "input_wait", "metrics", "write")
+
+#: The ``throughput`` fields of :meth:`ThroughputMeter.end_to_end` (all wall-clock
+#: figures of the run that wrote the record).
+END_TO_END_FIELDS = (
+    "end_to_end_wall_s",
+    "end_to_end_samples_per_s",
+    *(f"{name}_time_s" for name in PHASES),
+    "other_time_s",
+)
+
+T = TypeVar("T")
 
 _STATUS = Path("/proc/self/status")
 _CLEAR_REFS = Path("/proc/self/clear_refs")
@@ -135,6 +159,12 @@ class ThroughputMeter:
     warmup: int = 1
     timing: RankTiming = field(default_factory=RankTiming)
     final_batch_size: int = 0
+    #: ``time.perf_counter()`` when the evaluation started, before its data and weights
+    #: were loaded. Without it the end-to-end figures are None: the meter is made after
+    #: loading, so its own start would understate the user's wait.
+    evaluation_start: float | None = None
+    #: phase name (:data:`PHASES`) -> seconds timed so far
+    phases: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.final_batch_size = self.batch_size
@@ -168,6 +198,55 @@ class ThroughputMeter:
         self.timing.latencies.append(time.perf_counter() - started)
         self.timing.sizes.append(items)
         self.timing.stages.append(stage)
+
+    def add_phase(self, name: str, seconds: float) -> None:
+        """Add ``seconds`` to phase ``name`` (one of :data:`PHASES`)."""
+        if name not in PHASES:
+            raise ValueError(f"unknown phase {name!r}; expected one of {', '.join(PHASES)}")
+        self.phases[name] = self.phases.get(name, 0.0) + seconds
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Time the body as part of phase ``name`` (also when it raises)."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add_phase(name, time.perf_counter() - started)
+
+    def timed(self, batches: Iterable[T], name: str = "input_wait") -> Iterator[T]:
+        """Yield from ``batches``, timing each wait for the next element as phase ``name``
+        (the loop body, e.g. the model call, is not counted)."""
+        iterator = iter(batches)
+        while True:
+            started = time.perf_counter()
+            try:
+                element = next(iterator)
+            except StopIteration:
+                self.add_phase(name, time.perf_counter() - started)
+                return
+            self.add_phase(name, time.perf_counter() - started)
+            yield element
+
+    def end_to_end(self, n_samples: int, model_time_s: float) -> dict[str, float | None]:
+        """The user's view so far: wall time since the evaluation started, samples per
+        second of it, and the time of each phase (None: not timed). ``other_time_s`` is
+        the wall time no phase and no model call accounts for. All None without
+        :attr:`evaluation_start`."""
+        if self.evaluation_start is None:
+            return dict.fromkeys(END_TO_END_FIELDS)
+        wall = time.perf_counter() - self.evaluation_start
+        out: dict[str, float | None] = {
+            "end_to_end_wall_s": wall,
+            "end_to_end_samples_per_s": n_samples / wall if wall > 0 else None,
+        }
+        accounted = model_time_s
+        for name in PHASES:
+            seconds = self.phases.get(name)
+            out[f"{name}_time_s"] = seconds
+            accounted += seconds or 0.0
+        out["other_time_s"] = max(wall - accounted, 0.0)
+        return out
 
     def rank_timing(self) -> dict[str, Any]:
         """This rank's timings with its peak memory, ready to gather."""
@@ -223,6 +302,7 @@ class ThroughputMeter:
             "computed_items": computed,
             "peak_memory_bytes": max(peaks) if peaks else None,
             "memory_kind": self._memory_kind,
+            **self.end_to_end(n_samples, sum(s.model_time_s for s in stages.values())),
         }
 
     def peak_memory(self) -> tuple[int | None, str]:

@@ -109,3 +109,69 @@ def test_peak_rss_restarts_per_evaluation() -> None:
         "assert current_peak_rss() < high - 32 * 1024 * 1024, (current_peak_rss(), high)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_end_to_end_rate_is_samples_over_the_whole_evaluation(monkeypatch) -> None:
+    import bench.runner.throughput as module
+
+    now = [100.0]  # the meter is made at 100 s, the evaluation started at 90 s
+    monkeypatch.setattr(module.time, "perf_counter", lambda: now[0])
+    meter = ThroughputMeter("cpu", batch_size=4, evaluation_start=90.0)
+    now[0] = 130.0
+    meter.timing = RankTiming(latencies=[1.0, 1.0], sizes=[4, 4], stages=["a", "a"])
+    meter.add_phase("load", 5.0)
+    meter.add_phase("metrics", 3.0)
+    summary = meter.summary(n_samples=8)
+    # the user waited 40 s (from 90 to 130) for 8 samples, whatever the model's own speed
+    assert summary["end_to_end_wall_s"] == pytest.approx(40.0)
+    assert summary["end_to_end_samples_per_s"] == pytest.approx(8 / 40)
+    assert summary["samples_per_s"] == pytest.approx(4.0)  # model time: 4 items per second
+    assert summary["load_time_s"] == 5.0 and summary["metrics_time_s"] == 3.0
+    # phases nobody timed are unknown, not zero
+    assert summary["input_wait_time_s"] is None and summary["write_time_s"] is None
+    assert summary["other_time_s"] == pytest.approx(40 - 5 - 3 - 2)
+
+
+def test_timed_iteration_counts_waits_not_the_loop_body() -> None:
+    import time as real_time
+
+    def slow_source():
+        for k in range(3):
+            real_time.sleep(0.05)
+            yield k
+
+    meter = ThroughputMeter("cpu", batch_size=1)
+    seen = []
+    for element in meter.timed(slow_source()):
+        real_time.sleep(0.1)  # the "model": not a wait for input
+        seen.append(element)
+    assert seen == [0, 1, 2]
+    assert 0.15 <= meter.phases["input_wait"] < 0.3
+
+
+def test_phase_context_adds_up_and_rejects_unknown_names() -> None:
+    meter = ThroughputMeter("cpu", batch_size=1)
+    with meter.phase("write"):
+        pass
+    with pytest.raises(RuntimeError), meter.phase("write"):
+        raise RuntimeError("the time of a failed write still counts")
+    assert meter.phases["write"] >= 0.0 and list(meter.phases) == ["write"]
+    with pytest.raises(ValueError, match="unknown phase"):
+        meter.add_phase("decoding", 1.0)
+
+
+def test_throughput_record_accepts_the_summary_and_old_records_without_it() -> None:
+    from dataclasses import fields
+
+    from bench.records.schema import Throughput
+
+    meter = ThroughputMeter("cpu", batch_size=2)
+    meter.timing = RankTiming(latencies=[0.5], sizes=[2], stages=["a"])
+    summary = meter.summary(n_samples=2)
+    assert set(summary) == {f.name for f in fields(Throughput)}
+    new = {"end_to_end_wall_s", "end_to_end_samples_per_s", "other_time_s"}
+    new |= {f"{name}_time_s" for name in ("load", "input_wait", "metrics", "write")}
+    # a meter that was not told when the evaluation started does not guess
+    assert {k: summary[k] for k in new} == dict.fromkeys(new)
+    old = {k: v for k, v in summary.items() if k not in new}
+    assert Throughput(**old).end_to_end_samples_per_s is None
