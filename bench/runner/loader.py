@@ -186,10 +186,40 @@ def _as_is(batch: Any) -> Any:
     return batch
 
 
-def default_workers() -> int:
-    """Loader workers when not set: one per spare core, at most 4 (0 on a 1-core box)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(0, min(4, (cores or 1) - 1))
+#: Most loader workers started by default: past this a decoding pipeline is bound by
+#: memory bandwidth and the model, not by workers, and each worker costs memory.
+MAX_DEFAULT_WORKERS = 16
+#: Images queued ahead of the model by default, over all workers (see prefetch_batches).
+PREFETCH_IMAGES = 256
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def default_workers(cores: int | None = None, local_ranks: int | None = None) -> int:
+    """Loader workers when not set: every core but one per process, shared between the
+    processes of this machine under ``torchrun`` (``LOCAL_WORLD_SIZE``), at most
+    :data:`MAX_DEFAULT_WORKERS`; 0 (decode in the main process) on a one-core share."""
+    cores = usable_cores() if cores is None else cores
+    if local_ranks is None:
+        local_ranks = int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1)
+    share = cores // max(local_ranks, 1)
+    return max(0, min(MAX_DEFAULT_WORKERS, share - 1))
+
+
+def prefetch_batches(batch_size: int, workers: int) -> int:
+    """Batches each worker keeps ready: about :data:`PREFETCH_IMAGES` images in flight in
+    all, at least 2 per worker (one being handed over, one being made) and at most 8.
+
+    Small batches need more of them queued to ride out a slow image; large ones fill
+    (pinned) memory quickly, so fewer are kept.
+    """
+    wanted = math.ceil(PREFETCH_IMAGES / max(batch_size * max(workers, 1), 1))
+    return max(2, min(8, wanted))
 
 
 def iterate_batches(
@@ -199,12 +229,13 @@ def iterate_batches(
     preprocess: Preprocess | None,
     num_workers: int,
     pin_memory: bool,
-    prefetch_factor: int = 4,
+    prefetch_factor: int | None = None,
 ) -> Iterator[LoadedBatch]:
     """Yield loaded batches in item order.
 
     Workers are started only when there are images to decode and more than one batch
-    (a text-only stage collates faster in-process than a worker starts).
+    (a text-only stage collates faster in-process than a worker starts). Each keeps
+    ``prefetch_factor`` batches ready (default: :func:`prefetch_batches`).
     """
     dataset = BatchDataset(items, batch_size, preprocess)
     needs_images = any(item.image is not None for item in items)
@@ -220,7 +251,7 @@ def iterate_batches(
         num_workers=workers,
         collate_fn=_as_is,
         pin_memory=pin_memory and torch.cuda.is_available(),
-        prefetch_factor=prefetch_factor,
+        prefetch_factor=prefetch_factor or prefetch_batches(batch_size, workers),
         persistent_workers=False,
     )
     yield from loader

@@ -132,3 +132,37 @@ def test_batches_come_in_item_order_with_workers(workers: int) -> None:
     assert ids == [f"i{k}" for k in range(23)]
     values = [v for b in batches for v in b.batch.images.tolist()]
     assert values == [float(k % 7) for k in range(23)]
+
+
+@pytest.mark.parametrize(
+    ("cores", "local_ranks", "expected"),
+    [
+        (1, 1, 0),  # decode in the main process
+        (2, 1, 1),
+        (16, 1, 15),  # the old default stopped at 4 whatever the machine
+        (64, 1, 16),
+        (16, 4, 3),  # four torchrun processes share the machine's cores
+        (4, 8, 0),
+    ],
+)
+def test_default_workers_scale_with_the_cores(cores: int, local_ranks: int, expected: int) -> None:
+    from bench.runner.loader import default_workers
+
+    assert default_workers(cores, local_ranks) == expected
+
+
+def test_default_workers_read_the_local_world_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.runner.loader import default_workers
+
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
+    assert default_workers(16) == 7
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "workers", "expected"),
+    [(1, 1, 8), (32, 1, 8), (64, 2, 2), (64, 1, 4), (256, 4, 2), (1024, 15, 2)],
+)
+def test_prefetch_is_sized_to_the_batch(batch_size: int, workers: int, expected: int) -> None:
+    from bench.runner.loader import prefetch_batches
+
+    assert prefetch_batches(batch_size, workers) == expected
