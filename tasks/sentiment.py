@@ -29,6 +29,7 @@ from bench.tasking import (
     Executor,
     Output,
     Sample,
+    SampleRow,
     TaskData,
     TaskResult,
     WorkItem,
@@ -37,6 +38,8 @@ from bench.tasking import (
 from modalbench_tasks.common import CardTask, collect_errors, option, usable
 
 HEADLINE = ("accuracy", "macro_f1")
+#: The per-sample row unit of records that have no usable gold label.
+UNSCORED = "unlabelled-example"
 DEFAULT_PROMPT = (
     "Post: {text}\nIs the sentiment of this image and post negative, neutral or positive? "
     "Answer with one word."
@@ -151,22 +154,32 @@ class SentimentTask(CardTask):
         )
         probabilities = {k: np.asarray(v, dtype=np.float64) for k, v in stage.outputs.items()}
         predicted = {k: labels[int(p.argmax())] for k, p in probabilities.items()}
-        ids = [s.id for s in data.samples]
+        # A record whose gold label is missing or unknown failed at loading (its error says
+        # why); with no gold it cannot be scored, so it is counted as failed, not as wrong.
+        gold = [s for s in data.samples if s.label is not None and str(s.label) in labels]
+        ids = [s.id for s in gold]
         positive_scores = None
         if len(labels) == 2:
             positive_scores = [
                 float(probabilities[i][1]) if i in probabilities else None for i in ids
             ]
         suite = classification_metrics(
-            [str(s.label) for s in data.samples],
+            [str(s.label) for s in gold],
             [predicted.get(i) for i in ids],
             labels,
             positive_scores=positive_scores,
         ).with_ids("example", ids)
         errors, records = collect_errors(data, {stage_name: stage.errors})
+        # Their rows get a unit of their own: no metric has statistics for them.
+        scored = set(ids)
+        unscored = tuple(
+            SampleRow(unit=UNSCORED, id=s.id, prediction=None, error=errors.get(s.id), stats={})
+            for s in data.samples
+            if s.id not in scored
+        )
         return TaskResult(
             suite=suite,
-            rows=sample_rows(suite, {"example": predicted}, errors),
+            rows=sample_rows(suite, {"example": predicted}, errors) + unscored,
             errors=records,
             headline=HEADLINE,
             settings=settings,

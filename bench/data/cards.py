@@ -57,6 +57,7 @@ class DatasetCard:
         task_options: family settings (prompt, max_new_tokens, label set...).
         reported: published numbers for reported-vs-reproduced tables.
         path: the card file, for error messages.
+        caveats: known problems of the data or its pins, printed by ``data check``.
     """
 
     name: str
@@ -72,6 +73,7 @@ class DatasetCard:
     task_options: Mapping[str, Any]
     reported: tuple[ReportedNumber, ...]
     path: Path
+    caveats: tuple[str, ...] = ()
 
     @property
     def size(self) -> int | None:
@@ -148,6 +150,9 @@ def parse_card(data: Mapping[str, Any], path: Path) -> DatasetCard:
                 source=_require(item, "source", str, path, where),
             )
         )
+    caveats = data.get("caveats", [])
+    if not isinstance(caveats, list) or not all(isinstance(c, str) for c in caveats):
+        raise UsageError(f"{path}: field 'caveats' must be a list of strings")
     return DatasetCard(
         name=name,
         family=family,
@@ -162,6 +167,7 @@ def parse_card(data: Mapping[str, Any], path: Path) -> DatasetCard:
         task_options=task_options,
         reported=tuple(reported),
         path=path,
+        caveats=tuple(caveats),
     )
 
 

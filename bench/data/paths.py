@@ -1,7 +1,10 @@
 """Resolving dataset-relative paths without ever leaving ``--data-dir``.
 
 Card fields and annotation files name files relative to the dataset root. A path that is
-absolute, climbs out with ``..``, or reaches outside through a symlink is refused: a
+absolute or climbs out with ``..`` is always refused. The files and folders a *card*
+declares (:func:`declared_path`) follow symlinks the user made inside ``--data-dir``
+(datasets on another disk are usually linked in); a path read from an *annotation file*
+(:func:`safe_join`) must also stay inside its folder after symlinks are resolved: a
 downloaded annotation file must not make modalbench read (or hash) arbitrary files.
 """
 
@@ -29,6 +32,33 @@ def _is_absolute(relative: str) -> bool:
     )
 
 
+def _parts(relative: str) -> list[str]:
+    """The path's components, after the checks every dataset-relative path must pass."""
+    if not relative or not relative.strip():
+        raise PathEscapeError(relative, "is empty")
+    if "\x00" in relative:
+        raise PathEscapeError(relative, "contains a NUL byte")
+    if _is_absolute(relative):
+        raise PathEscapeError(relative, "is absolute; dataset paths must be relative")
+    # Backslashes are separators in Windows-made annotation files; never literal here.
+    parts = relative.replace("\\", "/").split("/")
+    if ".." in parts:
+        raise PathEscapeError(relative, "climbs out of the dataset folder with '..'")
+    return [p for p in parts if p not in ("", ".")]
+
+
+def declared_path(root: Path, relative: str) -> Path:
+    """``root / relative`` for a path a dataset card declares, symlinks followed.
+
+    The user's own links (``val2014 -> /mnt/disk/coco/val2014``) are honoured; the card
+    path itself may not be absolute or climb out with ``..``.
+
+    Raises:
+        PathEscapeError: ``relative`` is empty, absolute, contains a NUL byte or ``..``.
+    """
+    return Path(os.path.realpath(root.resolve().joinpath(*_parts(relative))))
+
+
 def safe_join(root: Path, relative: str) -> Path:
     """``root / relative``, resolved, guaranteed to stay inside ``root``.
 
@@ -39,18 +69,8 @@ def safe_join(root: Path, relative: str) -> Path:
         PathEscapeError: ``relative`` is empty, absolute, contains a NUL byte, or
             resolves (``..`` or a symlink) to a location outside ``root``.
     """
-    if not relative or not relative.strip():
-        raise PathEscapeError(relative, "is empty")
-    if "\x00" in relative:
-        raise PathEscapeError(relative, "contains a NUL byte")
-    if _is_absolute(relative):
-        raise PathEscapeError(relative, "is absolute; dataset paths must be relative")
     base = root.resolve()
-    # Backslashes are separators in Windows-made annotation files; never literal here.
-    parts = relative.replace("\\", "/").split("/")
-    if ".." in parts:
-        raise PathEscapeError(relative, "climbs out of the dataset folder with '..'")
-    target = Path(os.path.realpath(base.joinpath(*[p for p in parts if p not in ("", ".")])))
+    target = Path(os.path.realpath(base.joinpath(*_parts(relative))))
     if target != base and base not in target.parents:
         raise PathEscapeError(relative, "resolves (through a symlink) outside the dataset folder")
     return target

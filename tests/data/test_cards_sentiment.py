@@ -3,6 +3,7 @@ copies of their original layouts."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from pathlib import Path
@@ -18,10 +19,13 @@ from sentiment_layouts import (
     make_tombert,
 )
 
+from bench.data.cards import DatasetCard
 from bench.data.sources import read_split
 from bench.data.sources.sentiment import mvsa_label
 from bench.errors import UsageError
+from bench.tasking import DataOptions
 from bench.types import LOAD_ERROR_KEY
+from modalbench_tasks.common import load_task_data
 
 
 @pytest.mark.parametrize(
@@ -51,7 +55,9 @@ def _sha(post_id: str) -> str:
 )
 def test_mvsa_split_labels_and_text(tmp_path: Path, task: str, folder: str, lines: list) -> None:
     kept = make_mvsa(tmp_path, folder, lines)
-    the_card = card(task)
+    # The shipped fractions give the published 450/1,700 on the full data; on this tiny
+    # copy, 0.1 makes the seeded draw's quotas worth checking by hand.
+    the_card = _with_fractions(card(task), 0.1)
     splits = {s: read_split(the_card, s, tmp_path)[0] for s in ("test", "dev", "train")}
     ids = {s: [x.id for x in samples] for s, samples in splits.items()}
     # Every kept post is in exactly one split; dropped posts are in none.
@@ -65,10 +71,32 @@ def test_mvsa_split_labels_and_text(tmp_path: Path, task: str, folder: str, line
     for sample in splits["test"]:
         same_label = [i for i, (label, _) in kept.items() if label == sample.label]
         assert min(same_label, key=_sha) == sample.id
-    data = load(task, tmp_path, limit=100)
+    data = load_task_data(the_card, DataOptions(data_dir=tmp_path, limit=100))
     assert [s.id for s in data.samples] == ids["test"]
+    assert data.source.endswith("(seeded draw (fallback: no published split file))")
     with pytest.raises(UsageError, match=rf"expected {the_card.size} samples in split 'test'"):
         load(task, tmp_path)
+
+
+def _with_fractions(the_card: DatasetCard, fraction: float) -> DatasetCard:
+    spec = the_card.sources["local"]
+    options = {**spec.options, "split_fractions": {"test": fraction, "dev": fraction}}
+    local = dataclasses.replace(spec, options=options)
+    return dataclasses.replace(the_card, sources={**the_card.sources, "local": local})
+
+
+def test_mvsa_shipped_fractions_give_the_published_sizes() -> None:
+    for task, posts, size in (("mvsa-single", 4511, 450), ("mvsa-multiple", 17024, 1700)):
+        fractions = card(task).sources["local"].options["split_fractions"]
+        assert {k: math.floor(f * posts + 1e-9) for k, f in fractions.items()} == {
+            "test": size,
+            "dev": size,
+        }
+        assert card(task).expected_counts == {
+            "test": size,
+            "dev": size,
+            "train": posts - 2 * size,
+        }
 
 
 def test_mvsa_text_that_is_not_utf8_is_a_failed_sample(tmp_path: Path) -> None:
@@ -77,7 +105,8 @@ def test_mvsa_text_that_is_not_utf8_is_a_failed_sample(tmp_path: Path) -> None:
         (tmp_path / "MVSA_Single" / "data" / f"{post_id}.txt").write_bytes(b"caf\xe9 \xff")
     samples, _ = read_split(card("mvsa-single"), "train", tmp_path)
     assert samples and all("not valid utf-8" in s.meta[LOAD_ERROR_KEY] for s in samples)
-    assert {s.label for s in samples} == {None}
+    # The gold label is known, so the failed post still counts (as failed) in the metrics.
+    assert all(s.label == kept[s.id][0] for s in samples)
 
 
 def test_mvsa_missing_text_file_is_a_failed_sample(tmp_path: Path) -> None:

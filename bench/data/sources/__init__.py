@@ -16,6 +16,9 @@ from bench.data.cards import DatasetCard, SourceSpec
 from bench.errors import UsageError
 from bench.types import Sample
 
+#: ``meta`` key a reader sets to say where the split's membership came from.
+SPLIT_SOURCE_KEY = "split_source"
+
 SourceReader = Callable[[SourceSpec, str, "Path | None"], list[Sample]]
 
 #: kind -> "module:function". Imported only when a card of that kind is read.
@@ -82,4 +85,9 @@ def read_split(card: DatasetCard, split: str, data_dir: Path | None) -> tuple[li
         where += f":{data_dir}"
     elif spec.role == "hub":
         where += f":{spec.options.get('id', '')}@{spec.options.get('revision', '')}"
+    split_sources = sorted(
+        {s.meta[SPLIT_SOURCE_KEY] for s in samples if SPLIT_SOURCE_KEY in s.meta}
+    )
+    if split_sources:
+        where += f" ({'; '.join(split_sources)})"
     return samples, where

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.data.cards import SourceSpec
-from bench.data.sources.items import ItemError, failed_sample, mark_failed, sample_file
+from bench.data.sources.items import ItemError, failed_sample, sample_file, text_problem
 from bench.data.sources.layout import expect, need, read_json, require_layout, split_names
 from bench.types import Sample
 
@@ -63,10 +63,12 @@ def _caption_sample(
         path = sample_file(images, filename)
     except ItemError as exc:
         return failed_sample(image_id, str(exc), meta)
-    sample = Sample(id=image_id, image=path, references=tuple(captions), meta=meta)
     if not captions:
-        return mark_failed(sample, "no reference captions for this image")
-    return sample
+        return failed_sample(image_id, "no reference captions for this image", meta)
+    problem = text_problem("caption", captions)
+    if problem is not None:
+        return failed_sample(image_id, problem, meta)
+    return Sample(id=image_id, image=path, references=tuple(captions), meta=meta)
 
 
 def read_karpathy(spec: SourceSpec, split: str, data_dir: Path | None) -> list[Sample]:

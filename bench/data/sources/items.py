@@ -7,12 +7,15 @@ opened here: a missing or corrupt image is reported by the runner's decoder.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
 from bench.data.paths import PathEscapeError, safe_join
 from bench.types import LOAD_ERROR_KEY, Sample
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ItemError(Exception):
@@ -46,11 +49,57 @@ def read_text(path: Path, root: Path, encoding: str = "utf-8") -> str:
         raise ItemError(f"unknown text encoding {encoding!r}") from exc
 
 
+def undecodable(text: str) -> int | None:
+    """The position of the first lone surrogate in ``text`` (None when there is none).
+
+    JSON writers emit ``"\\udce9"`` for a byte they could not decode, and our own line
+    readers keep such bytes as surrogates (``surrogateescape``); either way the text is not
+    what the annotator wrote, and no tokenizer accepts it.
+    """
+    match = _SURROGATE.search(text)
+    return None if match is None else match.start()
+
+
+def text_problem(field: str, values: Iterable[str], *, allow_empty: bool = False) -> str | None:
+    """Why a sample's text ``field`` cannot be used: empty, or holding undecodable bytes."""
+    values = list(values)
+    for value in values:
+        position = undecodable(value)
+        if position is not None:
+            return (
+                f"text: {field} holds an undecodable character "
+                f"(lone surrogate U+{ord(value[position]):04X} at {position})"
+            )
+    if not allow_empty and (not values or any(not value.strip() for value in values)):
+        return f"text: empty {field}"
+    return None
+
+
 def mark_failed(sample: Sample, reason: str) -> Sample:
     """``sample`` with ``reason`` recorded as its load error."""
     return replace(sample, meta={**sample.meta, LOAD_ERROR_KEY: reason})
 
 
-def failed_sample(sample_id: str, reason: str, meta: Mapping[str, str] | None = None) -> Sample:
-    """A placeholder for an annotation entry that could not be turned into a sample."""
-    return Sample(id=sample_id, image=None, meta={**(meta or {}), LOAD_ERROR_KEY: reason})
+def failed_sample(
+    sample_id: str,
+    reason: str,
+    meta: Mapping[str, str] | None = None,
+    *,
+    label: str | None = None,
+) -> Sample:
+    """A placeholder for an annotation entry that could not be turned into a sample.
+
+    ``label``: the gold label when it is known, so the sample still counts (as failed) in
+    label metrics; None when the record has no usable label.
+    """
+    return Sample(
+        id=clean_id(sample_id),
+        image=None,
+        label=label,
+        meta={**(meta or {}), LOAD_ERROR_KEY: reason},
+    )
+
+
+def clean_id(text: str) -> str:
+    """``text`` with undecodable characters shown as U+FFFD (ids end up in JSON files)."""
+    return _SURROGATE.sub("\ufffd", text)

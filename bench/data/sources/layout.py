@@ -9,6 +9,12 @@ A ``[source.local]`` table lists the layout as data::
     [source.local.download]         # where to get each entry (same keys)
     images = "http://images.cocodataset.org/zips/val2014.zip"
 
+Downloads often come with a wrapping folder, and users point ``--data-dir`` at either
+level. ``wrappers = ["absa_data"]`` lets every path that starts with ``absa_data/`` also
+be found without it (``--data-dir`` is then that folder itself), and
+``[source.local.alternatives]`` lists other names of one entry
+(``images = ["val"]``). The first candidate present wins; ``data check`` says which.
+
 Readers call :func:`require_layout`; ``modalbench data check`` calls :func:`layout_entries`
 and :func:`entry_present` to print everything that is missing at once.
 """
@@ -22,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.data.cards import SourceSpec
-from bench.data.paths import PathEscapeError, safe_join
+from bench.data.paths import PathEscapeError, declared_path
 from bench.errors import UsageError
 
 
@@ -36,6 +42,8 @@ class LayoutEntry:
         is_dir: a folder (``dirs``) rather than a file (``files``).
         download: where to get it, from the card's ``download`` table ('' if unknown).
         field: the card field that names it, for error messages.
+        alternatives: other relative paths it may be found at (wrapping folder left
+            out, other names), tried in order after ``relative``.
     """
 
     key: str
@@ -43,6 +51,12 @@ class LayoutEntry:
     is_dir: bool
     download: str
     field: str
+    alternatives: tuple[str, ...] = ()
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        """Every relative path the entry may be at, the card's own first."""
+        return (self.relative, *self.alternatives)
 
 
 def _table(spec: SourceSpec, name: str) -> Mapping[str, Any]:
@@ -55,6 +69,10 @@ def _table(spec: SourceSpec, name: str) -> Mapping[str, Any]:
 def layout_entries(spec: SourceSpec, split: str) -> list[LayoutEntry]:
     """Every expected file then folder of ``spec`` for ``split``, in card order."""
     downloads = _table(spec, "download")
+    others = _table(spec, "alternatives")
+    wrappers = spec.options.get("wrappers", [])
+    if not isinstance(wrappers, list) or not all(isinstance(w, str) for w in wrappers):
+        raise UsageError(f"field 'source.{spec.role}.wrappers' must be a list of folder names")
     entries: list[LayoutEntry] = []
     for group, is_dir in (("files", False), ("dirs", True)):
         for key, relative in _table(spec, group).items():
@@ -62,30 +80,57 @@ def layout_entries(spec: SourceSpec, split: str) -> list[LayoutEntry]:
             if not isinstance(relative, str):
                 raise UsageError(f"field '{field}' must be a relative path string")
             download = downloads.get(key, "")
+            names = others.get(key, [])
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise UsageError(f"field 'source.{spec.role}.alternatives.{key}' must be a list")
+            relative = relative.replace("{split}", split)
+            unwrapped = [relative[len(w) + 1 :] for w in wrappers if relative.startswith(f"{w}/")]
+            alternatives = [*unwrapped, *(n.replace("{split}", split) for n in names)]
             entries.append(
                 LayoutEntry(
                     key=key,
-                    relative=relative.replace("{split}", split),
+                    relative=relative,
                     is_dir=is_dir,
                     download=str(download),
                     field=field,
+                    alternatives=tuple(dict.fromkeys(a for a in alternatives if a != relative)),
                 )
             )
     return entries
 
 
-def resolve_entry(root: Path, entry: LayoutEntry) -> Path:
-    """The entry's path under ``root``; a path escaping ``root`` is a card error."""
+def _declared(root: Path, entry: LayoutEntry, relative: str) -> Path:
     try:
-        return safe_join(root, entry.relative)
+        return declared_path(root, relative)
     except PathEscapeError as exc:
         raise UsageError(f"field '{entry.field}': {exc}") from exc
 
 
-def entry_present(root: Path, entry: LayoutEntry) -> bool:
-    """Whether the file (or folder) exists under ``root``."""
-    path = resolve_entry(root, entry)
+def _exists(path: Path, entry: LayoutEntry) -> bool:
     return path.is_dir() if entry.is_dir else path.is_file()
+
+
+def found_relative(root: Path, entry: LayoutEntry) -> str | None:
+    """The first of the entry's candidate paths present under ``root`` (None: none is)."""
+    for relative in entry.candidates:
+        if _exists(_declared(root, entry, relative), entry):
+            return relative
+    return None
+
+
+def resolve_entry(root: Path, entry: LayoutEntry) -> Path:
+    """The entry's path under ``root`` (the first candidate present, else the card's own).
+
+    The user's symlinks are followed; a card path that is absolute or climbs out with
+    ``..`` is a card error.
+    """
+    relative = found_relative(root, entry) or entry.relative
+    return _declared(root, entry, relative)
+
+
+def entry_present(root: Path, entry: LayoutEntry) -> bool:
+    """Whether the file (or folder) exists under ``root`` at one of its candidate paths."""
+    return found_relative(root, entry) is not None
 
 
 def missing_message(root: Path, entry: LayoutEntry) -> str:

@@ -34,12 +34,23 @@ import json
 import math
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from bench.data.cards import SourceSpec
-from bench.data.sources.items import ItemError, failed_sample, read_text, sample_file
-from bench.data.sources.layout import need, option, require_layout
+from bench.data.paths import PathEscapeError, safe_join
+from bench.data.sources import SPLIT_SOURCE_KEY
+from bench.data.sources.items import (
+    ItemError,
+    clean_id,
+    failed_sample,
+    read_text,
+    sample_file,
+    text_problem,
+    undecodable,
+)
+from bench.data.sources.layout import expect, need, option, read_json, require_layout
 from bench.data.sources.subset import stratified_parts
 from bench.errors import UsageError
 from bench.types import Sample
@@ -56,12 +67,23 @@ def _label_map(spec: SourceSpec, default: Mapping[str, str]) -> dict[str, str]:
 
 
 def _lines(path: Path) -> list[str]:
+    """The file's lines; bytes that are not UTF-8 survive as lone surrogates, so that
+    only the record holding them fails (see :func:`_bad_bytes`)."""
     try:
-        return path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+        raw = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from exc
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    return raw.decode("utf-8", "surrogateescape").splitlines()
+
+
+def _bad_bytes(line: str, number: int) -> str | None:
+    """The load error of a line holding bytes that are not UTF-8 (None when it is clean)."""
+    position = undecodable(line)
+    if position is None:
+        return None
+    return f"text: line {number} is not valid UTF-8 (character {position + 1})"
 
 
 # -- MVSA ------------------------------------------------------------------------------
@@ -99,9 +121,14 @@ def _mvsa_rows(path: Path) -> list[tuple[str, str | None, str]]:
         if (number == 1 and fields[0].strip().upper() == "ID") or not line.strip():
             continue
         post_id = fields[0].strip()
+        problem = _bad_bytes(line, number)
+        if problem is not None:
+            rows.append((clean_id(post_id) or f"line{number}", None, problem))
+            continue
         pairs = [tuple(f.strip().lower().split(",")) for f in fields[1:]]
         if not pairs or any(len(p) != 2 or not set(p) <= MVSA_LABELS for p in pairs):
-            rows.append((post_id or f"line{number}", None, f"malformed label line {number}"))
+            reason = f"label: line {number} has no usable label ({line.strip()!r})"
+            rows.append((post_id or f"line{number}", None, reason))
             continue
         label = mvsa_label([(p[0], p[1]) for p in pairs])
         if label is not None:
@@ -109,21 +136,101 @@ def _mvsa_rows(path: Path) -> list[tuple[str, str | None, str]]:
     return rows
 
 
+def _published_split(spec: SourceSpec, split: str, root: Path) -> tuple[str, list[str]] | None:
+    """The ids of ``split`` from the first ``published_split`` file present, if any.
+
+    CLMLF's files are JSON lists of ``{"id", "text", "emotion_label"}``; only the ids are
+    used (labels come from the same rule as always, so both splits label posts alike).
+    """
+    candidates = option(spec, "published_split", [], list)
+    for template in candidates:
+        if not isinstance(template, str):
+            raise UsageError(f"field 'source.{spec.role}.published_split' must list paths")
+        try:
+            path = safe_join(root, template.replace("{split}", split))
+        except PathEscapeError as exc:
+            raise UsageError(f"field 'source.{spec.role}.published_split': {exc}") from exc
+        if not path.is_file():
+            continue
+        entries = expect(read_json(path), list, path, "(top level)")
+        ids = []
+        for i, entry in enumerate(entries):
+            entry = expect(entry, dict, path, f"[{i}]")
+            value = entry.get("id")
+            if isinstance(value, bool) or not isinstance(value, (str, int)):
+                raise UsageError(f"{path}: field '[{i}].id' must be a string or an integer")
+            ids.append(str(value))
+        return template.replace("{split}", split), ids
+    return None
+
+
 def read_mvsa(spec: SourceSpec, split: str, data_dir: Path | None) -> list[Sample]:
-    """One split of MVSA-Single or MVSA-Multiple, as the card's seeded split defines it."""
+    """One split of MVSA-Single or MVSA-Multiple: the published split files when present
+    under ``--data-dir`` (``published_split``), else the card's seeded draw."""
     paths = require_layout(spec, split, data_dir)
+    assert data_dir is not None  # require_layout refuses a missing --data-dir
     labels_path, data = need(paths, "labels", spec), need(paths, "data", spec)
-    fractions = option(spec, "split_fractions", {}, dict)
-    if split != "train" and split not in fractions:
-        raise UsageError(f"split '{split}' is not defined by 'source.{spec.role}.split_fractions'")
-    if not all(isinstance(f, (int, float)) and 0 <= f <= 1 for f in fractions.values()):
-        raise UsageError(f"field 'source.{spec.role}.split_fractions' must hold fractions")
+    encoding = _encoding(spec)
+    rows = _mvsa_rows(labels_path)
+    published = _published_split(spec, split, data_dir)
+    if published is not None:
+        relative, ids = published
+        by_id = {post_id: (label, problem) for post_id, label, problem in rows}
+        source = f"published split {relative}"
+        samples = []
+        for post_id in ids:
+            label, problem = by_id.get(post_id, (None, "post id is not in labelResultAll.txt"))
+            if label is None and not problem:
+                problem = "label: the annotations give this post no benchmark label"
+            samples.append(_mvsa_post(post_id, label, problem, data, encoding))
+        return [_with_split_source(sample, source) for sample in samples]
+    return [
+        _with_split_source(sample, "seeded draw (fallback: no published split file)")
+        for sample in _seeded_mvsa(spec, split, rows, data, encoding)
+    ]
+
+
+def _with_split_source(sample: Sample, source: str) -> Sample:
+    return replace(sample, meta={**sample.meta, SPLIT_SOURCE_KEY: source})
+
+
+def _encoding(spec: SourceSpec) -> str:
     encoding = option(spec, "text_encoding", "utf-8", str)
     try:
         codecs.lookup(encoding)
     except LookupError as exc:
         raise UsageError(f"field 'source.{spec.role}.text_encoding': unknown {encoding!r}") from exc
-    rows = _mvsa_rows(labels_path)
+    return str(encoding)
+
+
+def _mvsa_post(post_id: str, label: str | None, problem: str, data: Path, encoding: str) -> Sample:
+    """One post (text file + image), or a failed sample saying why it cannot be used."""
+    if label is None:
+        return failed_sample(post_id, problem)
+    try:
+        text = read_text(sample_file(data, f"{post_id}.txt"), data, encoding)
+        image = sample_file(data, f"{post_id}.jpg")
+    except ItemError as exc:
+        return failed_sample(post_id, str(exc), label=label)
+    problem = text_problem("text", [text]) or ""
+    if problem:
+        return failed_sample(post_id, problem, label=label)
+    return Sample(id=post_id, image=image, text=text, label=label)
+
+
+def _seeded_mvsa(
+    spec: SourceSpec,
+    split: str,
+    rows: list[tuple[str, str | None, str]],
+    data: Path,
+    encoding: str,
+) -> list[Sample]:
+    """The posts of ``split`` under the card's seeded, label-stratified draw."""
+    fractions = option(spec, "split_fractions", {}, dict)
+    if split != "train" and split not in fractions:
+        raise UsageError(f"split '{split}' is not defined by 'source.{spec.role}.split_fractions'")
+    if not all(isinstance(f, (int, float)) and 0 <= f <= 1 for f in fractions.values()):
+        raise UsageError(f"field 'source.{spec.role}.split_fractions' must hold fractions")
     # The epsilon keeps float products such as 0.29 * 100 from flooring one short.
     sizes = {name: math.floor(f * len(rows) + 1e-9) for name, f in fractions.items()}
     parts = stratified_parts(
@@ -132,21 +239,11 @@ def read_mvsa(spec: SourceSpec, split: str, data_dir: Path | None) -> list[Sampl
         seed=option(spec, "seed", 0, int),
         rest="train",
     )
-    samples: list[Sample] = []
-    for post_id, label, problem in rows:
-        if parts[post_id] != split:
-            continue
-        if label is None:
-            samples.append(failed_sample(post_id, problem))
-            continue
-        try:
-            text = read_text(sample_file(data, f"{post_id}.txt"), data, encoding)
-            image = sample_file(data, f"{post_id}.jpg")
-        except ItemError as exc:
-            samples.append(failed_sample(post_id, str(exc), {"label": label}))
-            continue
-        samples.append(Sample(id=post_id, image=image, text=text, label=label))
-    return samples
+    return [
+        _mvsa_post(post_id, label, problem, data, encoding)
+        for post_id, label, problem in rows
+        if parts[post_id] == split
+    ]
 
 
 # -- Twitter-2015/2017 (TomBERT TSV) -----------------------------------------------------
@@ -158,17 +255,24 @@ def _tsv_sample(fields: list[str], number: int, images: Path, labels: dict[str, 
             f"line{number}", f"malformed row: {len(fields)} tab-separated fields, expected 5"
         )
     index, raw_label, image_name, sentence, target = (f.strip() for f in fields)
-    meta = {"target": target, "image_id": image_name}
+    meta = {"target": clean_id(target), "image_id": clean_id(image_name)}
     if raw_label not in labels:
-        return failed_sample(index, f"unknown label value {raw_label!r}", meta)
+        return failed_sample(index, f"unknown label value {clean_id(raw_label)!r}", meta)
+    label = labels[raw_label]
+    problem = _bad_bytes("\t".join(fields), number)
+    if problem is not None:
+        return failed_sample(index, problem, meta, label=label)
     if TARGET not in sentence:
-        return failed_sample(index, f"sentence has no {TARGET} placeholder", meta)
+        return failed_sample(index, f"sentence has no {TARGET} placeholder", meta, label=label)
     try:
         image = sample_file(images, image_name)
     except ItemError as exc:
-        return failed_sample(index, str(exc), meta)
+        return failed_sample(index, str(exc), meta, label=label)
     text = sentence.replace(TARGET, target)
-    return Sample(id=index, image=image, text=text, label=labels[raw_label], meta=meta)
+    problem = text_problem("sentence", [text])
+    if problem is not None:
+        return failed_sample(index, problem, meta, label=label)
+    return Sample(id=index, image=image, text=text, label=label, meta=meta)
 
 
 def read_tombert_tsv(spec: SourceSpec, split: str, data_dir: Path | None) -> list[Sample]:
@@ -187,20 +291,35 @@ def read_tombert_tsv(spec: SourceSpec, split: str, data_dir: Path | None) -> lis
 # -- Hateful Memes (jsonl + img/) --------------------------------------------------------
 
 
+def _unreadable_meme(line: str, number: int, problem: str, labels: dict[str, str]) -> Sample:
+    """A line with bytes that are not UTF-8: failed, under its id and label when legible."""
+    try:
+        entry = json.loads(line)
+    except json.JSONDecodeError:
+        entry = None
+    if not isinstance(entry, dict) or "id" not in entry:
+        return failed_sample(f"line{number}", problem)
+    return failed_sample(str(entry["id"]), problem, label=labels.get(str(entry.get("label"))))
+
+
 def _meme_sample(entry: Any, number: int, root: Path, labels: dict[str, str]) -> Sample:
     if not isinstance(entry, dict) or "id" not in entry:
         return failed_sample(f"line{number}", f"line {number} is not a meme record")
     meme_id = str(entry["id"])
     text, image_name = entry.get("text"), entry.get("img")
-    if not isinstance(text, str) or not isinstance(image_name, str):
-        return failed_sample(meme_id, "record lacks 'text' or 'img'")
     if str(entry.get("label")) not in labels:
         return failed_sample(meme_id, f"no usable label ({entry.get('label')!r})")
+    label = labels[str(entry["label"])]
+    if not isinstance(text, str) or not isinstance(image_name, str):
+        return failed_sample(meme_id, "record lacks 'text' or 'img'", label=label)
+    problem = text_problem("text", [text])
+    if problem is not None:
+        return failed_sample(meme_id, problem, label=label)
     try:
         image = sample_file(root, image_name)
     except ItemError as exc:
-        return failed_sample(meme_id, str(exc))
-    return Sample(id=meme_id, image=image, text=text, label=labels[str(entry["label"])])
+        return failed_sample(meme_id, str(exc), label=label)
+    return Sample(id=meme_id, image=image, text=text, label=label)
 
 
 def read_hateful_memes(spec: SourceSpec, split: str, data_dir: Path | None) -> list[Sample]:
@@ -212,6 +331,10 @@ def read_hateful_memes(spec: SourceSpec, split: str, data_dir: Path | None) -> l
     samples: list[Sample] = []
     for number, line in enumerate(_lines(annotations), start=1):
         if not line.strip():
+            continue
+        problem = _bad_bytes(line, number)
+        if problem is not None:
+            samples.append(_unreadable_meme(line, number, problem, labels))
             continue
         try:
             entry = json.loads(line)

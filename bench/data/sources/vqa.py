@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.data.cards import SourceSpec
-from bench.data.sources.items import ItemError, failed_sample, sample_file
+from bench.data.sources.items import ItemError, failed_sample, sample_file, text_problem
 from bench.data.sources.layout import expect, need, option, read_json, require_layout
 from bench.data.sources.subset import apply_subset
 from bench.types import Sample
@@ -59,11 +59,16 @@ def _question_sample(
         return failed_sample(qid, "question has no text", meta)
     if annotation is None:
         return failed_sample(qid, "no annotation for this question id", meta)
+    answers = _answers(annotation)
+    # An empty answer is a real (if rare) annotation; only undecodable ones are refused.
+    problem = text_problem("question", [text]) or text_problem("answer", answers, allow_empty=True)
+    if problem is not None:
+        return failed_sample(qid, problem, meta)
     try:
         path = sample_file(images, _image_name(template, question.get("image_id")))
     except ItemError as exc:
         return failed_sample(qid, str(exc), meta)
-    return Sample(id=qid, image=path, text=text, references=_answers(annotation), meta=meta)
+    return Sample(id=qid, image=path, text=text, references=answers, meta=meta)
 
 
 def read_vqa_official(spec: SourceSpec, split: str, data_dir: Path | None) -> list[Sample]:
