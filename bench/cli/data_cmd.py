@@ -56,6 +56,8 @@ def _print_report(report: Any) -> None:
         line = f"  [{mark:7}] {entry.relative}{suffix}"
         if not status.present and entry.download:
             line += f"  <- get it from {entry.download}"
+        if status.level_note:
+            line += f"  ({status.level_note})"
         print(line)
     for split in report.splits:
         expected = "?" if split.expected is None else f"{split.expected:,}"
@@ -73,6 +75,8 @@ def _print_report(report: Any) -> None:
         for entry in report.alternatives:
             where = f"  <- {entry.download}" if entry.download else ""
             print(f"  {entry.relative}{'/' if entry.is_dir else ''}{where}")
+    for caveat in report.caveats:
+        print(f"note: {caveat}")
     print("status: complete" if report.complete else "status: INCOMPLETE")
 
 

@@ -58,16 +58,18 @@ def _caption_sample(
     """One image with its captions, or a placeholder saying why it is unusable."""
     meta = {"image_id": image_id, **meta}
     if not isinstance(filename, str):
-        return failed_sample(image_id, "annotation gives no image file name", meta)
+        return failed_sample(
+            image_id, "annotation gives no image file name", meta, references=captions
+        )
     try:
         path = sample_file(images, filename)
     except ItemError as exc:
-        return failed_sample(image_id, str(exc), meta)
+        return failed_sample(image_id, str(exc), meta, references=captions)
     if not captions:
         return failed_sample(image_id, "no reference captions for this image", meta)
     problem = text_problem("caption", captions)
     if problem is not None:
-        return failed_sample(image_id, problem, meta)
+        return failed_sample(image_id, problem, meta, references=captions)
     return Sample(id=image_id, image=path, references=tuple(captions), meta=meta)
 
 

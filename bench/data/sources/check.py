@@ -17,7 +17,7 @@ from bench.data.fingerprint import fingerprint_samples
 from bench.data.sources import choose_source, read_split
 from bench.data.sources.layout import (
     LayoutEntry,
-    entry_present,
+    found_relative,
     layout_entries,
     missing_message,
 )
@@ -34,6 +34,17 @@ class EntryStatus:
 
     entry: LayoutEntry
     present: bool
+    found: str | None = None
+
+    @property
+    def level_note(self) -> str:
+        """How the entry was found when not at the card's own path ('' when it was)."""
+        if self.found is None or self.found == self.entry.relative:
+            return ""
+        if self.entry.relative.endswith(f"/{self.found}"):
+            wrapper = self.entry.relative[: -len(self.found)]
+            return f"found as '{self.found}': --data-dir is the {wrapper} folder itself"
+        return f"found as '{self.found}' (another name of '{self.entry.relative}')"
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,7 @@ class DataReport:
     splits: list[SplitStatus] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     alternatives: list[LayoutEntry] = field(default_factory=list)
+    caveats: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -125,7 +137,12 @@ def check_data(card: DatasetCard, data_dir: Path | None) -> DataReport:
     """Check the card's data from the source a run would use (``--data-dir`` or hub)."""
     splits = checked_splits(card)
     if data_dir is None and set(card.sources) == {"local"}:
-        report = DataReport(task=card.name, family=card.family, source="local (no --data-dir)")
+        report = DataReport(
+            task=card.name,
+            family=card.family,
+            source="local (no --data-dir)",
+            caveats=card.caveats,
+        )
         report.problems.append(
             f"{card.name} is read from its original download layout: pass --data-dir DIR"
         )
@@ -133,11 +150,12 @@ def check_data(card: DatasetCard, data_dir: Path | None) -> DataReport:
         return report
     spec = choose_source(card, data_dir)
     where = f"{spec.role}:{spec.kind}" + (f":{data_dir}" if spec.role == "local" else "")
-    report = DataReport(task=card.name, family=card.family, source=where)
+    report = DataReport(task=card.name, family=card.family, source=where, caveats=card.caveats)
     if spec.role == "local" and data_dir is not None:
         for entry in _layout(spec, splits):
-            present = entry_present(data_dir, entry)
-            report.entries.append(EntryStatus(entry, present))
+            found = found_relative(data_dir, entry)
+            present = found is not None
+            report.entries.append(EntryStatus(entry, present, found))
             if not present:
                 report.problems.append(missing_message(data_dir, entry))
         if report.problems:

@@ -86,16 +86,19 @@ def failed_sample(
     meta: Mapping[str, str] | None = None,
     *,
     label: str | None = None,
+    references: Iterable[str] = (),
 ) -> Sample:
     """A placeholder for an annotation entry that could not be turned into a sample.
 
-    ``label``: the gold label when it is known, so the sample still counts (as failed) in
-    label metrics; None when the record has no usable label.
+    ``label`` / ``references``: the gold label or references when they are known, so the
+    sample still counts (as failed) in the metrics; undecodable characters in them are
+    shown as U+FFFD.
     """
     return Sample(
         id=clean_id(sample_id),
         image=None,
         label=label,
+        references=tuple(clean_id(r) for r in references),
         meta={**(meta or {}), LOAD_ERROR_KEY: reason},
     )
 

@@ -35,7 +35,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bench.data.cards import SourceSpec
@@ -50,7 +50,14 @@ from bench.data.sources.items import (
     text_problem,
     undecodable,
 )
-from bench.data.sources.layout import expect, need, option, read_json, require_layout
+from bench.data.sources.layout import (
+    expect,
+    layout_entries,
+    need,
+    option,
+    read_json,
+    require_layout,
+)
 from bench.data.sources.subset import stratified_parts
 from bench.errors import UsageError
 from bench.types import Sample
@@ -136,6 +143,12 @@ def _mvsa_rows(path: Path) -> list[tuple[str, str | None, str]]:
     return rows
 
 
+_NO_LABEL = (
+    "label: the annotations give this post no benchmark label "
+    "(modalities disagree, no majority, or not in labelResultAll.txt)"
+)
+
+
 def _published_split(spec: SourceSpec, split: str, root: Path) -> tuple[str, list[str]] | None:
     """The ids of ``split`` from the first ``published_split`` file present, if any.
 
@@ -179,9 +192,7 @@ def read_mvsa(spec: SourceSpec, split: str, data_dir: Path | None) -> list[Sampl
         source = f"published split {relative}"
         samples = []
         for post_id in ids:
-            label, problem = by_id.get(post_id, (None, "post id is not in labelResultAll.txt"))
-            if label is None and not problem:
-                problem = "label: the annotations give this post no benchmark label"
+            label, problem = by_id.get(post_id, (None, _NO_LABEL))
             samples.append(_mvsa_post(post_id, label, problem, data, encoding))
         return [_with_split_source(sample, source) for sample in samples]
     return [
@@ -302,7 +313,13 @@ def _unreadable_meme(line: str, number: int, problem: str, labels: dict[str, str
     return failed_sample(str(entry["id"]), problem, label=labels.get(str(entry.get("label"))))
 
 
-def _meme_sample(entry: Any, number: int, root: Path, labels: dict[str, str]) -> Sample:
+def _meme_sample(
+    entry: Any,
+    number: int,
+    root: Path,
+    labels: dict[str, str],
+    images: tuple[str, Path] | None = None,
+) -> Sample:
     if not isinstance(entry, dict) or "id" not in entry:
         return failed_sample(f"line{number}", f"line {number} is not a meme record")
     meme_id = str(entry["id"])
@@ -315,8 +332,12 @@ def _meme_sample(entry: Any, number: int, root: Path, labels: dict[str, str]) ->
     problem = text_problem("text", [text])
     if problem is not None:
         return failed_sample(meme_id, problem, label=label)
+    folder, _, rest = image_name.replace("\\", "/").partition("/")
     try:
-        image = sample_file(root, image_name)
+        if images is not None and folder == images[0] and rest:
+            image = sample_file(images[1], rest)
+        else:
+            image = sample_file(root, image_name)
     except ItemError as exc:
         return failed_sample(meme_id, str(exc), label=label)
     return Sample(id=meme_id, image=image, text=text, label=label)
@@ -327,6 +348,7 @@ def read_hateful_memes(spec: SourceSpec, split: str, data_dir: Path | None) -> l
     paths = require_layout(spec, split, data_dir)
     annotations = need(paths, "annotations", spec)
     root = annotations.parent  # 'img' paths are relative to the jsonl's folder
+    images = _meme_images(spec, split, paths)
     labels = _label_map(spec, {"0": "not-hateful", "1": "hateful"})
     samples: list[Sample] = []
     for number, line in enumerate(_lines(annotations), start=1):
@@ -341,5 +363,18 @@ def read_hateful_memes(spec: SourceSpec, split: str, data_dir: Path | None) -> l
         except json.JSONDecodeError:
             samples.append(failed_sample(f"line{number}", f"line {number} is not valid JSON"))
             continue
-        samples.append(_meme_sample(entry, number, root, labels))
+        samples.append(_meme_sample(entry, number, root, labels, images))
     return samples
+
+
+def _meme_images(
+    spec: SourceSpec, split: str, paths: Mapping[str, Path]
+) -> tuple[str, Path] | None:
+    """The card's image folder as ``(its name in 'img' paths, resolved folder)``.
+
+    'img/x.png' is then read from that folder even when the user linked it elsewhere.
+    """
+    if "images" not in paths:
+        return None
+    entry = next(e for e in layout_entries(spec, split) if e.key == "images")
+    return PurePosixPath(entry.relative).name, paths["images"]

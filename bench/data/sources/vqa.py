@@ -54,20 +54,20 @@ def _question_sample(
     meta = {k: str(question[k]) for k in META_KEYS if question.get(k) is not None}
     if annotation is not None:
         meta.update({k: str(annotation[k]) for k in META_KEYS if annotation.get(k) is not None})
-    text = question.get("question")
-    if not isinstance(text, str):
-        return failed_sample(qid, "question has no text", meta)
     if annotation is None:
         return failed_sample(qid, "no annotation for this question id", meta)
     answers = _answers(annotation)
+    text = question.get("question")
+    if not isinstance(text, str):
+        return failed_sample(qid, "question has no text", meta, references=answers)
     # An empty answer is a real (if rare) annotation; only undecodable ones are refused.
     problem = text_problem("question", [text]) or text_problem("answer", answers, allow_empty=True)
     if problem is not None:
-        return failed_sample(qid, problem, meta)
+        return failed_sample(qid, problem, meta, references=answers)
     try:
         path = sample_file(images, _image_name(template, question.get("image_id")))
     except ItemError as exc:
-        return failed_sample(qid, str(exc), meta)
+        return failed_sample(qid, str(exc), meta, references=answers)
     return Sample(id=qid, image=path, text=text, references=answers, meta=meta)
 
 
