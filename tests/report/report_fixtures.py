@@ -268,3 +268,20 @@ def write_board_results(root: Path) -> Path:
             ).write(root)
     accuracy_run(exact(1.0), model="ref:b", finished_at="2020-01-01T00:00:00+00:00").write(root)
     return root
+
+
+def add_clusters(folder: Path, unit: str, clusters: list[str]) -> Path:
+    """Give the ``unit`` rows of a written run's ``samples.jsonl`` a ``cluster`` field, in
+    row order (the per-sample cluster id a run of a clustered task stores)."""
+    import json
+
+    from bench.records.io import SAMPLES_FILE
+
+    path = folder / SAMPLES_FILE
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    given = iter(clusters)
+    for row in rows:
+        if row["unit"] == unit:
+            row["cluster"] = next(given)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return folder
