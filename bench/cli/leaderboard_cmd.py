@@ -20,9 +20,11 @@ def add_parser(subparsers: Any) -> None:
         "build",
         help="build the site of a spec",
         description=(
-            "Build a static site (index.html sortable table, per-model pages, Pareto plot, "
-            "CSV/JSON/Markdown downloads) that works offline from file://. SPEC is a path or "
-            "the name of a spec in leaderboards/ (e.g. shapes)."
+            "Build a static site (index.html: the sortable overall table, then per task its "
+            "models ranked within the task and a quality vs throughput plot; per-model pages; "
+            "CSV/JSON/Markdown downloads) that works offline from file://. Only comparable "
+            "runs fill a cell, and only models that ran every task get an overall rank. SPEC "
+            "is a path or the name of a spec in leaderboards/ (e.g. shapes)."
         ),
     )
     build.add_argument("spec", metavar="SPEC", help="leaderboard spec (TOML) or its name")
@@ -30,6 +32,14 @@ def add_parser(subparsers: Any) -> None:
         "--results", type=Path, default=Path("results"), metavar="DIR", help="results folder"
     )
     build.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    build.add_argument(
+        "--include-partial",
+        action="store_true",
+        help=(
+            "fill otherwise missing cells with --limit runs, runs on other data or runs over "
+            "--max-failures, marked with a dagger and never ranked"
+        ),
+    )
     build.set_defaults(handler=handle_build)
 
 
@@ -38,7 +48,12 @@ def handle_build(args: argparse.Namespace) -> int:
     from bench.report.leaderboard_spec import resolve_spec_path
     from bench.report.site import build_site
 
-    summary = build_site(resolve_spec_path(args.spec), args.results, args.out)
+    summary = build_site(
+        resolve_spec_path(args.spec),
+        args.results,
+        args.out,
+        include_partial=args.include_partial,
+    )
     print(
         f"leaderboard: {summary.models} models x {summary.columns} columns -> "
         f"{summary.out / 'index.html'}"

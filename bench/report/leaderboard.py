@@ -1,9 +1,14 @@
-"""A leaderboard's content: rows of models, cells of metrics, aggregate and order.
+"""A leaderboard's content: rows of models, cells of metrics, ranks within each task and
+an overall rank only where it means something.
 
-Built from a :class:`LeaderboardSpec` and the newest run of each (task, model) pair. A
-column whose task or metric has no run gives every model a missing cell (never an error);
-reported numbers come from the spec and from the dataset cards of the columns' tasks (the
-spec wins when both give one for the same model, task and metric).
+Built from a :class:`LeaderboardSpec` and the newest *comparable* run of each (task, model)
+pair (:mod:`bench.report.comparable`): ``--limit`` runs, runs on other data and runs over
+their ``--max-failures`` never fill a cell; with ``include_partial`` they fill an otherwise
+missing cell, marked, and take no part in any rank. Each cell carries its rank within its
+column. The overall rank (by the aggregate) is given only to models with a comparable value
+in every column that has one; the others are listed below it without a rank. Reported
+numbers come from the spec and from the dataset cards of the columns' tasks (the spec wins
+when both give one for the same model, task and metric).
 """
 
 from __future__ import annotations
@@ -11,23 +16,31 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bench.records.io import slug
+from bench.report.comparable import Entry, select
 from bench.report.leaderboard_spec import Column, LeaderboardSpec, Reported
 from bench.report.ranking import mean_rank, normalized_mean
-from bench.report.runs import Run, latest_runs
+from bench.report.runs import Run
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One model's value in one column (None: missing, ``note`` says why)."""
+    """One model's value in one column (None: missing, ``note`` says why).
+
+    ``rank`` is the place within the column among comparable values (1 = best; ties share
+    the better place); ``partial`` is set when the value comes from a partial run (shown
+    only on request, marked, never ranked) and says why.
+    """
 
     value: float | None
     ci_low: float | None
     ci_high: float | None
     reported: Reported | None
     note: str = ""
+    rank: int | None = None
+    partial: str = ""
 
     @property
     def reported_delta(self) -> float | None:
@@ -48,9 +61,13 @@ class BoardColumn:
 
 @dataclass(frozen=True)
 class BoardRow:
-    """One model: its cells, aggregate, throughput and the runs behind them."""
+    """One model: its cells, aggregate, throughput and the runs behind them.
 
-    rank: int
+    ``rank`` and ``aggregate`` are None for a model without a comparable value in every
+    column that has one: it is listed below the ranked models.
+    """
+
+    rank: int | None
     model: str
     name: str
     page: str
@@ -107,13 +124,27 @@ def _throughput(runs: Sequence[Run]) -> float | None:
     return math.exp(sum(math.log(x) for x in rates) / len(rates))
 
 
-def _cell(run: Run | None, column: Column, reported: Reported | None) -> Cell:
-    if run is None:
-        return Cell(None, None, None, reported, f"no run of {column.task}")
-    entry = run.record.metrics.get(column.metric)
+def _cell(entry: Entry | None, column: Column, reported: Reported | None) -> Cell:
     if entry is None:
+        return Cell(None, None, None, reported, f"no comparable run of {column.task}")
+    metric = entry.record.metrics.get(column.metric)
+    if metric is None:
         return Cell(None, None, None, reported, f"the run has no metric {column.metric}")
-    return Cell(entry.value, entry.ci_low, entry.ci_high, reported)
+    return Cell(metric.value, metric.ci_low, metric.ci_high, reported, partial=entry.note)
+
+
+def _with_ranks(column: Sequence[Cell], higher_is_better: bool) -> list[Cell]:
+    """The cells with their place among the column's comparable values."""
+    values = [c.value for c in column if c.value is not None and not c.partial]
+    ranked = []
+    for cell in column:
+        if cell.value is None or cell.partial:
+            ranked.append(cell)
+            continue
+        v = cell.value
+        better = sum(1 for o in values if (o > v if higher_is_better else o < v))
+        ranked.append(replace(cell, rank=better + 1))
+    return ranked
 
 
 def _direction(column: Column, runs: Sequence[Run]) -> tuple[bool, bool]:
@@ -141,18 +172,38 @@ def _sort_key(
     return index, descending
 
 
-def build_board(
-    spec: LeaderboardSpec, runs: Sequence[Run], extra_reported: Sequence[Reported] = ()
-) -> Board:
-    """Assemble the leaderboard from the runs (newest per pair is used)."""
-    latest = [r for r in latest_runs(runs) if spec.models.accepts(r.record.model.spec)]
+def _entries(
+    spec: LeaderboardSpec, runs: Sequence[Run], include_partial: bool
+) -> dict[tuple[str, str], Entry]:
+    """Per (task, model): the comparable entry, else (when asked) the newest partial one."""
     tasks = {c.task for c in spec.columns}
-    by_pair = {r.key: r for r in latest if r.record.task.name in tasks}
+    wanted = [
+        r for r in runs if spec.models.accepts(r.record.model.spec) and r.record.task.name in tasks
+    ]
+    selection = select(wanted)
+    chosen = {e.run.key: e for e in selection.comparable}
+    if include_partial:
+        newest_first = sorted(
+            selection.partial, key=lambda e: (e.record.finished_at, e.record.run_id), reverse=True
+        )
+        for entry in newest_first:
+            chosen.setdefault(entry.run.key, entry)
+    return chosen
+
+
+def build_board(
+    spec: LeaderboardSpec,
+    runs: Sequence[Run],
+    extra_reported: Sequence[Reported] = (),
+    *,
+    include_partial: bool = False,
+) -> Board:
+    """Assemble the leaderboard from the runs (newest comparable run per pair)."""
+    by_pair = _entries(spec, runs, include_partial)
     models = sorted({model for _, model in by_pair})
     reported = {(r.model, r.task, r.metric): r for r in (*extra_reported, *spec.reported)}
-    board_columns = tuple(
-        BoardColumn(c, *_direction(c, list(by_pair.values()))) for c in spec.columns
-    )
+    comparable = [e.run for e in by_pair.values() if not e.partial]
+    board_columns = tuple(BoardColumn(c, *_direction(c, comparable)) for c in spec.columns)
 
     def find_reported(model: str, column: Column) -> Reported | None:
         for alias in (model, spec.models.display(model)):
@@ -161,18 +212,33 @@ def build_board(
                 return hit
         return None
 
-    grid = [
-        tuple(_cell(by_pair.get((c.task, m)), c, find_reported(m, c)) for c in spec.columns)
+    raw = [
+        [_cell(by_pair.get((c.task, m)), c, find_reported(m, c)) for c in spec.columns]
         for m in models
     ]
-    matrix = [[cell.value for cell in row] for row in grid]
-    directions = [c.higher_is_better for c in board_columns]
-    if spec.aggregate == "mean-rank":
-        aggregates = mean_rank(matrix, directions)
-    else:
-        aggregates = normalized_mean(matrix, directions, [c.bounds for c in spec.columns])
+    by_column = [
+        _with_ranks([row[j] for row in raw], board_columns[j].higher_is_better)
+        for j in range(len(spec.columns))
+    ]
+    grid = [tuple(by_column[j][i] for j in range(len(spec.columns))) for i in range(len(models))]
+    matrix = [[None if c.partial else c.value for c in row] for row in grid]
+    active = [j for j in range(len(spec.columns)) if any(row[j] is not None for row in matrix)]
+    complete = [i for i in range(len(models)) if all(matrix[i][j] is not None for j in active)]
+    aggregates: list[float | None] = [None] * len(models)
+    if active and complete:
+        sub = [[matrix[i][j] for j in active] for i in complete]
+        directions = [board_columns[j].higher_is_better for j in active]
+        if spec.aggregate == "mean-rank":
+            values = mean_rank(sub, directions)
+        else:
+            values = normalized_mean(sub, directions, [spec.columns[j].bounds for j in active])
+        for i, value in zip(complete, values, strict=True):
+            aggregates[i] = value
     aggregate_hib = spec.aggregate != "mean-rank"
-    model_runs = [tuple(r for (t, m2), r in sorted(by_pair.items()) if m2 == m) for m in models]
+    model_runs = [
+        tuple(e.run for (t, m2), e in sorted(by_pair.items()) if m2 == m and not e.partial)
+        for m in models
+    ]
     throughputs = [_throughput(rs) for rs in model_runs]
     index, descending = _sort_key(board_columns, spec, aggregate_hib)
 
@@ -184,19 +250,20 @@ def build_board(
             return (True, 0.0, spec.models.display(models[i]))
         return (False, -value if descending else value, spec.models.display(models[i]))
 
-    order = sorted(range(len(models)), key=key)
+    ranked = sorted(complete, key=key)
+    unranked = sorted(set(range(len(models))) - set(complete), key=key)
     rows = tuple(
         BoardRow(
-            rank=place,
+            rank=place if place <= len(ranked) else None,
             model=models[i],
             name=spec.models.display(models[i]),
             page=model_page(models[i]),
             cells=grid[i],
             aggregate=aggregates[i],
             throughput=throughputs[i],
-            runs=model_runs[i],
+            runs=tuple(e.run for (t, m2), e in sorted(by_pair.items()) if m2 == models[i]),
         )
-        for place, i in enumerate(order, start=1)
+        for place, i in enumerate([*ranked, *unranked], start=1)
     )
     shown = {name for m in models for name in (m, spec.models.display(m))}
     columns = {(c.task, c.metric) for c in spec.columns}
@@ -205,5 +272,5 @@ def build_board(
         for _, r in sorted(reported.items())
         if (r.task, r.metric) in columns and r.model not in shown
     )
-    finished = [r.record.finished_at for r in by_pair.values()]
+    finished = [e.record.finished_at for e in by_pair.values()]
     return Board(spec, board_columns, rows, unreproduced, max(finished) if finished else None)

@@ -6,13 +6,23 @@ carries what the site shows (each column's display scale and digits).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
-from bench.report.formatting import csv_safe, markdown_table, number, signed, with_ci
+from bench.report.comparable import DAGGER
+from bench.report.formatting import (
+    csv_safe,
+    markdown_table,
+    markdown_text,
+    number,
+    signed,
+    with_ci,
+)
 from bench.report.leaderboard import Board, Cell
 from bench.report.leaderboard_spec import Column
+from bench.report.leaderboard_tasks import BoardTask, board_tasks
 
 
 def aggregate_text(board: Board, value: float | None) -> str:
@@ -26,6 +36,8 @@ def cell_text(cell: Cell, column: Column) -> str:
         text = "missing"
     else:
         text = with_ci(cell.value, cell.ci_low, cell.ci_high, column.digits, column.scale)
+        if cell.partial:
+            text += f" {DAGGER}"
     if cell.reported is not None:
         reported = number(cell.reported.value, column.digits, column.scale)
         text += f" (reported {reported}"
@@ -46,6 +58,8 @@ def board_json(board: Board) -> dict[str, Any]:
             "ci_high": cell.ci_high,
             "missing": cell.value is None,
             "note": cell.note,
+            "rank_in_column": cell.rank,
+            "partial": cell.partial or None,
             "reported": None
             if reported is None
             else {"value": reported.value, "source": reported.source},
@@ -110,14 +124,45 @@ def board_csv(board: Board) -> str:
             line[key] = cell.value
             line[f"{key} ci_low"] = cell.ci_low
             line[f"{key} ci_high"] = cell.ci_high
+            line[f"{key} rank"] = cell.rank
+            line[f"{key} partial"] = csv_safe(cell.partial)
             line[f"{key} reported"] = cell.reported.value if cell.reported else None
             line[f"{key} reported_delta"] = cell.reported_delta
         records.append(line)
     return str(pd.DataFrame.from_records(records).to_csv(index=False, float_format="%.6g"))
 
 
+def _rank_text(rank: int | None) -> str:
+    return "-" if rank is None else str(rank)
+
+
+def _task_markdown(section: BoardTask) -> str:
+    """One task's section: models ranked within the task, with their rate and hardware."""
+    header = [
+        "rank in task",
+        "model",
+        *(c.column.label for c in section.columns),
+        section.rate_label,
+        "hardware",
+    ]
+    rows = [
+        [
+            _rank_text(entry.rank),
+            entry.row.name + (f" {DAGGER}" if entry.partial else ""),
+            *(
+                cell_text(replace(cell, reported=None), c.column)
+                for c, cell in zip(section.columns, entry.cells, strict=True)
+            ),
+            number(entry.rate, 1),
+            entry.hardware,
+        ]
+        for entry in section.entries
+    ]
+    return f"## {markdown_text(section.task)}\n\n" + markdown_table(header, rows) + "\n"
+
+
 def board_markdown(board: Board) -> str:
-    """The table as displayed, in Markdown (names escaped)."""
+    """The overall table then one table per task, as displayed (names escaped)."""
     header = [
         "#",
         "model",
@@ -127,7 +172,7 @@ def board_markdown(board: Board) -> str:
     ]
     rows = [
         [
-            str(row.rank),
+            _rank_text(row.rank),
             row.name,
             aggregate_text(board, row.aggregate),
             *(cell_text(cell, c.column) for c, cell in zip(board.columns, row.cells, strict=True)),
@@ -135,4 +180,21 @@ def board_markdown(board: Board) -> str:
         ]
         for row in board.rows
     ]
-    return f"# {board.spec.title}\n\n" + markdown_table(header, rows) + "\n"
+    text = f"# {markdown_text(board.spec.title)}\n\n" + markdown_table(header, rows) + "\n"
+    unranked = sum(1 for row in board.rows if row.rank is None)
+    if unranked:
+        text += (
+            f"\nRank `-`: {unranked} model(s) without a comparable run of every task of this "
+            "board are listed without an overall rank.\n"
+        )
+    notes = [
+        f"{DAGGER} {row.name}, {c.column.label}: {cell.partial}"
+        for row in board.rows
+        for c, cell in zip(board.columns, row.cells, strict=True)
+        if cell.partial
+    ]
+    if notes:
+        text += "\n" + "\n".join(markdown_text(n) + "  " for n in notes).rstrip() + "\n"
+    for section in board_tasks(board):
+        text += "\n" + _task_markdown(section)
+    return text

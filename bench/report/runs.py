@@ -84,8 +84,7 @@ def hardware_label(record: RunRecord) -> str:
 def end_to_end_rate(record: RunRecord) -> float | None:
     """Task samples per second end to end (data loading included), when the record has it.
 
-    Records that predate the field give None; reports then show the model-time rate,
-    labelled as such, never in its place.
+    Records written before the field existed give None; reports then show the model-time
+    rate, labelled as such, never in its place.
     """
-    value = getattr(record.throughput, "end_to_end_samples_per_s", None)
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    return record.throughput.end_to_end_samples_per_s

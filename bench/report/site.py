@@ -1,11 +1,12 @@
 """``modalbench leaderboard build``: a static site that works from ``file://``, offline.
 
-The site is ``index.html`` (the table, sortable by clicking a header), one page per model
-(every setting and library version of its runs), ``pareto.png``, and the table as CSV,
-JSON and Markdown. Pages are Jinja2 templates with autoescaping on, so model names and
-every other string from a RunRecord render as text. Nothing is loaded from the network:
-one stylesheet and one script sit beside the pages, and a Content-Security-Policy allows
-nothing else.
+The site is ``index.html`` (the overall table, sortable by clicking a header, then one
+section per task: its models ranked within the task and an inline SVG plot of quality
+against throughput), one page per model (every setting and library version of its runs),
+and the table as CSV, JSON and Markdown. Pages are Jinja2 templates with autoescaping on,
+so model names and every other string from a RunRecord render as text. Nothing is loaded
+from the network: one stylesheet and one script sit beside the pages, and a
+Content-Security-Policy allows nothing else.
 
 The site is written to a temporary folder next to ``--out`` and moved into place, so a
 failed build leaves the previous site untouched. An existing ``--out`` is replaced only
@@ -38,7 +39,8 @@ from bench.report.leaderboard_export import (
     cell_text,
 )
 from bench.report.leaderboard_spec import LeaderboardSpec, load_spec
-from bench.report.pareto import plot_pareto
+from bench.report.leaderboard_tasks import board_tasks
+from bench.report.pareto import layout
 from bench.report.runs import load_runs
 
 MARKER = ".modalbench-site"
@@ -111,12 +113,19 @@ def write_site(board: Board, folder: Path, n_runs: int) -> None:
     package = resources.files("bench.report")
     for name in ASSETS:
         (folder / "assets" / name).write_bytes(package.joinpath(name).read_bytes())
-    points = plot_pareto(board, folder / "pareto.png")
+    sections = board_tasks(board)
     context = {
         "board": board,
         "spec": board.spec,
         "refs": _references(board),
-        "points": points,
+        "sections": [(section, layout(section)) for section in sections],
+        "ranked": sum(1 for row in board.rows if row.rank is not None),
+        "partial_cells": [
+            (row, board.columns[j].column, cell)
+            for row in board.rows
+            for j, cell in enumerate(row.cells)
+            if cell.partial
+        ],
         "n_runs": n_runs,
         "aggregate_text": lambda v: aggregate_text(board, v),
         "cell_text": cell_text,
@@ -149,17 +158,23 @@ def _replace(out: Path, built: Path) -> None:
     built.replace(out)
 
 
-def build_leaderboard(spec: LeaderboardSpec, results: Path) -> tuple[Board, int]:
+def build_leaderboard(
+    spec: LeaderboardSpec, results: Path, *, include_partial: bool = False
+) -> tuple[Board, int]:
     """The board of ``spec`` over the runs under ``results`` (and the number of runs read)."""
     runs = load_runs(results)
     tasks = sorted({c.task for c in spec.columns})
-    return build_board(spec, runs, card_reported(tasks)), len(runs)
+    board = build_board(spec, runs, card_reported(tasks), include_partial=include_partial)
+    return board, len(runs)
 
 
-def build_site(spec_path: Path, results: Path, out: Path) -> SiteSummary:
-    """Build the site of the spec at ``spec_path`` from ``results`` into ``out``."""
+def build_site(
+    spec_path: Path, results: Path, out: Path, *, include_partial: bool = False
+) -> SiteSummary:
+    """Build the site of the spec at ``spec_path`` from ``results`` into ``out``
+    (partial runs shown, marked and unranked, only with ``include_partial``)."""
     spec = load_spec(spec_path)
-    board, n_runs = build_leaderboard(spec, results)
+    board, n_runs = build_leaderboard(spec, results, include_partial=include_partial)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))

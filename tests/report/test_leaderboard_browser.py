@@ -128,8 +128,9 @@ def test_a_model_named_with_html_renders_as_text(site: Path, page: tuple[Any, Wa
     tab.goto((site / "index.html").as_uri())
     link = tab.locator("#leaderboard td.model a", has_text="onerror")
     assert link.text_content() == EVIL_MODEL
-    assert tab.evaluate("document.querySelectorAll('img').length") == 1  # the Pareto plot only
-    assert tab.evaluate("document.querySelector('img').getAttribute('src')") == "pareto.png"
+    assert tab.evaluate("document.querySelectorAll('img').length") == 0  # plots are inline SVG
+    titles = tab.eval_on_selector_all("svg.pareto circle title", "ts => ts.map(t => t.textContent)")
+    assert any(t.startswith(EVIL_MODEL + ":") for t in titles)
     link.click()
     tab.wait_for_load_state("load")
     assert tab.locator("h1").text_content() == EVIL_MODEL
@@ -190,7 +191,6 @@ def test_every_link_resolves(site: Path, page: tuple[Any, Watch]) -> None:
         "leaderboard.csv",
         "leaderboard.json",
         "leaderboard.md",
-        "pareto.png",
         "assets/site.css",
         "assets/site.js",
     } <= checked
@@ -205,7 +205,85 @@ def test_works_from_file_with_no_network(site: Path, page: tuple[Any, Watch]) ->
     # the stylesheet, the script and the image all loaded under the page's CSP
     background = tab.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")
     assert background == "rgb(36, 41, 47)"
-    assert tab.evaluate("document.querySelector('img').naturalWidth") > 0
+    assert tab.evaluate("document.querySelector('svg.pareto').getBoundingClientRect().width") > 0
     click_header(tab, "VQA accuracy")
     assert tab.locator("#leaderboard thead th[aria-sort=ascending]").count() == 1
     assert watch.errors == []
+
+
+CROWDED_SPEC = """
+title = "Crowded"
+[[columns]]
+task = "shapes-vqa"
+metric = "accuracy"
+label = "VQA accuracy"
+[[columns]]
+task = "shapes-retrieval"
+metric = "t2i_R@1"
+[[columns]]
+task = "shapes-captioning"
+metric = "CIDEr"
+[[columns]]
+task = "shapes-sentiment"
+metric = "accuracy"
+"""
+
+
+@pytest.fixture(scope="module")
+def crowded_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Twelve models with long names, near-identical scores and speeds on two hardware
+    setups: the layout a label placer most easily gets wrong."""
+    from report_fixtures import FakeRun, Metric, exact, mean_rows
+
+    root = tmp_path_factory.mktemp("crowded")
+    spec = root / "crowded.toml"
+    spec.write_text(CROWDED_SPEC, encoding="utf-8")
+    for i in range(12):
+        for task, metric in (("shapes-vqa", "accuracy"), ("shapes-retrieval", "t2i_R@1")):
+            FakeRun(
+                task=task,
+                model=f"hf:some-organisation/model-variant-{i:02d}",
+                metrics={metric: Metric(mean_rows(exact(0.5 + 0.05 * (i % 3), 20)))},
+                headline=[metric],
+                samples_per_s=100.0 + i,
+                model_settings={"dtype": "bf16" if i % 2 else "fp32"},
+            ).write(root / "results")
+    return build_site(spec, root / "results", root / "site").out
+
+
+def test_plot_labels_never_overlap_and_every_task_has_a_section(
+    crowded_site: Path, page: tuple[Any, Watch], tmp_path: Path
+) -> None:
+    tab, watch = page
+    tab.set_viewport_size({"width": 1280, "height": 900})
+    tab.goto((crowded_site / "index.html").as_uri())
+    tab.wait_for_load_state("load")
+    tasks = tab.eval_on_selector_all(
+        "section.task", "ss => ss.map(s => s.getAttribute('data-task'))"
+    )
+    assert tasks == ["shapes-vqa", "shapes-retrieval", "shapes-captioning", "shapes-sentiment"]
+    for task in tasks:
+        assert tab.locator(f"section.task[data-task='{task}'] h2").text_content() == task
+    plots = tab.locator("section.task svg.pareto")
+    assert plots.count() == 2  # the two tasks with runs
+    for i in range(plots.count()):
+        plot = plots.nth(i)
+        plot.scroll_into_view_if_needed()
+        plot.screenshot(path=str(tmp_path / f"plot-{i}.png"))
+        assert (tmp_path / f"plot-{i}.png").stat().st_size > 1000
+        frame = plot.bounding_box()
+        boxes = plot.locator("text.label").evaluate_all(
+            "ts => ts.map(t => { const r = t.getBoundingClientRect();"
+            " return [r.left, r.top, r.right, r.bottom, t.textContent]; })"
+        )
+        assert len(boxes) >= 3, "the placer should fit at least a few labels"
+        for j, a in enumerate(boxes):
+            assert frame["x"] <= a[0] and a[2] <= frame["x"] + frame["width"] + 0.5, a[4]
+            for b in boxes[j + 1 :]:
+                apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+                assert apart, f"labels overlap: {a[4]} and {b[4]}"
+        # every point has a hover title, labelled or not
+        assert plot.locator("circle title").count() == 12
+        legend = plot.locator("xpath=..").locator("ul.legend li").all_text_contents()
+        assert sorted(t.strip() for t in legend) == ["cpu bf16", "cpu fp32"]
+    assert not watch.errors

@@ -15,7 +15,8 @@ from bench.errors import UsageError
 from bench.records.io import RECORD_FILE
 from bench.report.leaderboard import build_board, card_reported
 from bench.report.leaderboard_spec import load_spec, parse_spec, resolve_spec_path
-from bench.report.pareto import pareto_points
+from bench.report.leaderboard_tasks import board_tasks
+from bench.report.pareto import task_points
 from bench.report.runs import load_runs
 from bench.toml_compat import toml_reader
 
@@ -36,19 +37,28 @@ def results(tmp_path: Path) -> Path:
 
 def test_board_order_aggregate_and_reported(spec_file: Path, results: Path) -> None:
     board = build_board(load_spec(spec_file), load_runs(results))
-    # VQA ranks: C 1, a 2, evil 3, b 4; T2I ranks: b 1, a 2, C 3, evil (missing) 4.
-    # Mean ranks: a 2.0, b 2.5, C 2.0, evil 3.5; the tie a/C breaks on the display name.
+    # The evil model ran VQA only: no overall rank, listed last. Among a, b and C:
+    # VQA ranks C 1, a 2, b 3; T2I ranks b 1, a 2, C 3: every mean rank is 2.0, and the
+    # tie breaks on the display name.
     assert [(r.rank, r.name, r.aggregate) for r in board.rows] == [
         (1, "Model C", 2.0),
         (2, "ref:a", 2.0),
-        (3, "ref:b", 2.5),
-        (4, EVIL_MODEL, 3.5),
+        (3, "ref:b", 2.0),
+        (None, EVIL_MODEL, None),
     ]
     by_name = {r.name: r for r in board.rows}
     # the older, better run of ref:b is ignored: newest wins
     assert by_name["ref:b"].cells[0].value == 0.5
     evil = by_name[EVIL_MODEL]
-    assert evil.cells[1].value is None and evil.cells[1].note == "no run of shapes-retrieval"
+    assert evil.cells[1].value is None
+    assert evil.cells[1].note == "no comparable run of shapes-retrieval"
+    # within the VQA column every model still has its place: C, a, evil, b
+    assert [by_name[n].cells[0].rank for n in ("Model C", "ref:a", EVIL_MODEL, "ref:b")] == [
+        1,
+        2,
+        3,
+        4,
+    ]
     assert [c.has_runs for c in board.columns] == [True, True, False]
     assert all(r.cells[2].value is None for r in board.rows)
     reported_a = by_name["ref:a"].cells[0]
@@ -67,12 +77,12 @@ def test_sorting_filtering_and_normalized_aggregate(spec_file: Path, results: Pa
     )
     spec = parse_spec(toml_reader.loads(text), spec_file)
     board = build_board(spec, load_runs(results))
-    # ascending T2I among a (0.6), C (0.3); the evil model has no value and sorts last
+    # ascending T2I among the ranked a (0.6) and C (0.3); the evil model, unranked, is last
     assert [r.model for r in board.rows] == ["ref:c", "ref:a", EVIL_MODEL]
-    # normalized over a, C, evil: VQA (0.9 best, 0.65 worst) -> a 0.4, C 1, evil 0;
-    # T2I (0.6 best, 0.3 worst) -> a 1, C 0, evil 0 (missing). Means: a 0.7, C 0.5, evil 0.
+    # normalized over the ranked a and C: VQA (0.9 best, 0.75 worst) -> a 0, C 1;
+    # T2I (0.6 best, 0.3 worst) -> a 1, C 0. Means: a 0.5, C 0.5; evil has none.
     aggregates = {r.model: r.aggregate for r in board.rows}
-    assert aggregates == pytest.approx({"ref:a": 0.7, "ref:c": 0.5, EVIL_MODEL: 0.0})
+    assert aggregates == pytest.approx({"ref:a": 0.5, "ref:c": 0.5, EVIL_MODEL: None})
 
 
 def test_dataset_card_reported_numbers_are_merged() -> None:
@@ -163,7 +173,6 @@ def test_site_files_and_downloads(spec_file: Path, results: Path, tmp_path: Path
     names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert {
         "index.html",
-        "pareto.png",
         "leaderboard.csv",
         "leaderboard.json",
         "leaderboard.md",
@@ -171,7 +180,7 @@ def test_site_files_and_downloads(spec_file: Path, results: Path, tmp_path: Path
         "assets/site.js",
     } <= names
     assert len([n for n in names if n.startswith("models/")]) == 4
-    assert (out / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (out / "pareto.png").exists()  # one inline plot per task instead
 
     index = (out / "index.html").read_text()
     assert "<img src=x" not in index and "&lt;img src=x onerror=alert(1)&gt;" in index
@@ -196,7 +205,8 @@ def test_site_files_and_downloads(spec_file: Path, results: Path, tmp_path: Path
     assert data["reported_without_runs"][0]["model"] == "ghost"
 
     markdown = (out / "leaderboard.md").read_text()
-    assert "| 4 | &lt;img src=x onerror=alert(1)&gt; | 3.50 | 65.0 [" in markdown
+    assert "| - | &lt;img src=x onerror=alert(1)&gt; | - | 65.0 [" in markdown
+    assert "## shapes-vqa" in markdown and "| rank in task | model | VQA accuracy |" in markdown
     assert "75.0 [" in markdown and "(reported 70.0, delta +5.0)" in markdown
 
 
@@ -216,12 +226,21 @@ def test_model_pages_show_every_setting_and_version(
     assert record.task.fingerprint in page and record.run_id in page
 
 
-def test_pareto_front_of_the_board(spec_file: Path, results: Path) -> None:
+def test_pareto_front_per_task(spec_file: Path, results: Path) -> None:
     board = build_board(load_spec(spec_file), load_runs(results))
-    points = {p.name: p.on_front for p in pareto_points(board)}
-    # rank 2.0 at 25/s (C) and 100/s (a); b: 2.5 at 400/s; evil: 3.5 at 50/s.
-    # a dominates C (as good, faster); b is fastest; evil is dominated by a.
-    assert points == {"Model C": False, "ref:a": True, "ref:b": True, EVIL_MODEL: False}
+    vqa, t2i, sentiment = board_tasks(board)
+    points = {p.name: p.on_front for p in task_points(vqa)}
+    # VQA: C 0.90 at 25/s, a 0.75 at 100/s, b 0.50 at 400/s, evil 0.65 at 50/s: a dominates
+    # evil (better and faster); C is the best, b the fastest, a neither dominated.
+    assert points == {"Model C": True, "ref:a": True, "ref:b": True, EVIL_MODEL: False}
+    # T2I: b 0.80 at 400/s dominates a (0.60, 100/s) and C (0.30, 25/s)
+    assert {p.name: p.on_front for p in task_points(t2i)} == {
+        "ref:b": True,
+        "ref:a": False,
+        "Model C": False,
+    }
+    assert task_points(sentiment) == []
+    assert {p.hardware for p in task_points(vqa)} == {"cpu fp32"}
 
 
 def test_rebuild_replaces_only_a_modalbench_site(
@@ -277,4 +296,5 @@ def test_pareto_plot_of_tied_models_draws_cleanly(tmp_path: Path, models: list[s
     spec.write_text('title = "t"\n[[columns]]\ntask = "shapes-vqa"\nmetric = "accuracy"\n')
     summary = build_site(spec, tmp_path / "results", tmp_path / "site")
     assert summary.models == len(models)
-    assert (tmp_path / "site" / "pareto.png").stat().st_size > 1000
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert index.count("</title></circle>") == len(models) and "nan" not in index
