@@ -227,7 +227,10 @@ def table_report(
     note = selection.excluded_note(include_partial)
     entries = selection.shown(include_partial)
     if not entries:
-        return TableReport("no comparable run to show", note)
+        shown = "no comparable run to show"
+        if selection.partial:
+            shown += f" ({len(selection.partial)} partial; --include-partial shows them, marked)"
+        return TableReport(shown, note)
     if wide:
         return TableReport(render_wide(entries, fmt), note)
     if fmt == "csv":

@@ -124,3 +124,11 @@ def test_cli_says_what_it_left_out(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["table", str(tmp_path), "--include-partial"]) == 0
     out, err = capsys.readouterr()
     assert "| ref:a \u2020 | 1.000 [" in out and err == ""
+
+
+def test_only_partial_runs_say_so_instead_of_a_table() -> None:
+    quick = limited(full_run("ref:a", 1.0))
+    assert render_table([quick], "md") == (
+        "no comparable run to show (1 partial; --include-partial shows them, marked)"
+    )
+    assert "| ref:a \u2020 | 1.000 [" in render_table([quick], "md", include_partial=True)
