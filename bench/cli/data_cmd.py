@@ -1,4 +1,5 @@
 """``modalbench data check TASK [--data-dir DIR]``: is a benchmark's data all there?
+``modalbench data download TASK``: fetch a task's pinned hub files for offline use.
 
 Prints the source used, each expected file and folder, the sample counts against the
 card, missing image files, the fingerprint, and where to get anything that is missing.
@@ -30,6 +31,17 @@ def add_parser(subparsers: Any) -> None:
     check.add_argument("task", help="a registered task name (see `modalbench list tasks`)")
     check.add_argument("--data-dir", type=Path, default=None, help="the local copy to check")
     check.set_defaults(handler=handle_check)
+    download = sub.add_parser(
+        "download",
+        help="download a task's pinned hub files into the Hugging Face hub cache",
+        description=(
+            "Download exactly the files a task's hub source reads, at the pinned revision, "
+            "into the Hugging Face hub cache ($HF_HUB_CACHE or $HF_HOME/hub): run it where "
+            "there is network, then evaluate offline with HF_HUB_OFFLINE=1."
+        ),
+    )
+    download.add_argument("task", help="a registered task name with a hub source")
+    download.set_defaults(handler=handle_download)
 
 
 def _card(name: str) -> Any:
@@ -90,4 +102,27 @@ def handle_check(args: argparse.Namespace) -> int:
     _print_report(report)
     if not report.complete:
         raise UsageError(report.problems[0])
+    return 0
+
+
+def handle_download(args: argparse.Namespace) -> int:
+    """Download the files a task's hub source reads into the Hugging Face hub cache."""
+    from bench.data.sources.hub_cache import download_command, download_snapshot, source_files
+
+    card = _card(args.task)
+    spec = card.sources.get("hub")
+    if spec is None:
+        raise UsageError(
+            f"{card.name} has no hub copy: download the original files and pass --data-dir "
+            f"(`modalbench data check {card.name}` lists them)"
+        )
+    ident, revision, patterns = source_files(spec.options)
+    print(f"downloading: {download_command(ident, revision, patterns)}")
+    try:
+        folder = download_snapshot(ident, revision, patterns)
+    except (OSError, ValueError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UsageError(f"{ident}@{revision}: download failed ({detail})") from exc
+    print(f"hub cache snapshot: {folder}")
+    print(f"check it with: modalbench data check {card.name}")
     return 0

@@ -12,9 +12,12 @@
     modalbench cache and read by the local reader named by ``layout``, with this table's
     ``files``/``dirs``/reader options.
 
-Offline (``HF_DATASETS_OFFLINE``/``HF_HUB_OFFLINE``, or no network) and not cached, both
-raise a UsageError naming the dataset and the way out: download it once while online, or
-pass ``--data-dir`` with the original layout.
+Both look for the pinned revision in the Hugging Face hub cache first
+(:mod:`.hub_cache`), as ``hf download`` / ``snapshot_download`` leave it, and read it from
+there online or offline. Offline (``HF_DATASETS_OFFLINE``/``HF_HUB_OFFLINE``, or no
+network) and not cached, they raise a UsageError naming the dataset and the exact download
+command (``modalbench data download TASK`` runs it), or ``--data-dir`` with the original
+layout.
 """
 
 from __future__ import annotations
@@ -26,6 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.data.cards import SourceSpec
+from bench.data.sources.hub_cache import (
+    cached_snapshot,
+    download_command,
+    load_snapshot_split,
+    patterns_of,
+)
 from bench.data.sources.hub_rows import ImageStore, column_map, row_sample
 from bench.data.sources.layout import option
 from bench.data.sources.subset import apply_subset
@@ -50,7 +59,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "dataset"
 
 
-def unavailable(ident: str, revision: str, exc: BaseException) -> UsageError:
+def unavailable(
+    ident: str, revision: str, exc: BaseException, patterns: list[str] | None = None
+) -> UsageError:
     """The error for a hub dataset that cannot be loaded here, with the way out."""
     detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if offline_mode():
@@ -59,10 +70,12 @@ def unavailable(ident: str, revision: str, exc: BaseException) -> UsageError:
         why = f"the hub could not be reached and it is not in the local cache ({detail})"
     else:
         why = f"loading failed ({type(exc).__name__}: {detail})"
+    command = download_command(ident, revision, patterns or [])
     return UsageError(
         f"Hugging Face dataset '{ident}' (revision {revision}) is not available: {why}. "
-        "Download it once while online (it is then cached), or download the original files "
-        "and pass --data-dir (`modalbench data check TASK --data-dir DIR` lists what is needed)"
+        f"Download it where there is network with `{command}` (or `modalbench data download "
+        "TASK`; the hub cache is read offline), or download the original files and pass "
+        "--data-dir (`modalbench data check TASK --data-dir DIR` lists what is needed)"
     )
 
 
@@ -90,14 +103,21 @@ def load_hub_split(spec: SourceSpec, split: str) -> Any:
     config = option(spec, "config", "", str)
     if config:
         kwargs["name"] = config
-    if "data_files" in spec.options:
-        kwargs["data_files"] = spec.options["data_files"]
-    try:
-        return datasets.load_dataset(
-            ident, split=_hub_split(spec, split), revision=revision, **kwargs
-        )
+    data_files = spec.options.get("data_files")
+    patterns = patterns_of(data_files)
+    hub_split = _hub_split(spec, split)
+    snapshot = cached_snapshot(ident, revision, patterns)
+    if snapshot is not None:
+        try:
+            return load_snapshot_split(snapshot, data_files, hub_split, split, config)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"hub cache snapshot {snapshot}: cannot be read ({exc})") from exc
+    if data_files is not None:
+        kwargs["data_files"] = data_files
+    try:  # offline, this still finds a copy `datasets` cached by an earlier online load
+        return datasets.load_dataset(ident, split=hub_split, revision=revision, **kwargs)
     except (OSError, ValueError) as exc:  # ConnectionError and hub errors are OSErrors
-        raise unavailable(ident, revision, exc) from exc
+        raise unavailable(ident, revision, exc, patterns) from exc
 
 
 def _undecoded(dataset: Any, columns: set[str]) -> Any:
@@ -144,6 +164,9 @@ def _snapshot(spec: SourceSpec) -> Path:
     folder = cache_dir() / "hub-snapshots" / _slug(ident) / _slug(revision)
     if (folder / _COMPLETE).is_file():
         return folder
+    if offline_mode():
+        exc = LookupError("not in the modalbench cache")
+        raise unavailable(ident, revision, exc, list(patterns or []))
     try:
         snapshot_download(
             ident,
@@ -153,7 +176,7 @@ def _snapshot(spec: SourceSpec) -> Path:
             allow_patterns=patterns,
         )
     except (OSError, ValueError) as exc:
-        raise unavailable(ident, revision, exc) from exc
+        raise unavailable(ident, revision, exc, list(patterns or [])) from exc
     (folder / _COMPLETE).write_text(f"{ident}@{revision}\n")
     return folder
 

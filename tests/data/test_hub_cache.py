@@ -1,0 +1,134 @@
+"""Hub data downloaded ahead of time, read offline from the Hugging Face hub cache (issue 20).
+
+The test builds the hub cache exactly as ``hf download`` leaves it: content in ``blobs/``,
+``snapshots/<pinned sha>/...`` symlinks to the blobs, ``refs/main`` naming the sha.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+from card_helpers import card
+from doubles import DoubleModels
+from PIL import Image
+
+import bench
+from bench import registry
+from bench.cli.main import main
+from bench.data.sources import read_split
+from bench.errors import UsageError
+
+FLICKR = "clip-benchmark/wds_flickr30k"
+CAPTIONS = {
+    "1007129816": ["A man with a hat.", "Someone in a hat outside."],
+    "1009434119": ["A dog runs on grass.", "A black dog in a park."],
+    "101362133": ["Children play football.", "Kids kick a ball."],
+}
+
+
+def _jpeg(index: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 12), (60 * index % 255, 20, 200 - 50 * index)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def _tar(items: dict[str, list[str]], start: int) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for index, (key, captions) in enumerate(items.items(), start=start):
+            for suffix, data in (("jpg", _jpeg(index)), ("txt", "\n".join(captions).encode())):
+                info = tarfile.TarInfo(f"{key}.{suffix}")
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def build_hub_cache(home: Path, repo: str, revision: str, files: dict[str, bytes]) -> Path:
+    """``home/hub/datasets--ORG--NAME`` with blobs, a snapshot of symlinks, and refs/main."""
+    base = home / "hub" / f"datasets--{repo.replace('/', '--')}"
+    snapshot = base / "snapshots" / revision
+    for relative, data in files.items():
+        blob = base / "blobs" / hashlib.sha256(data).hexdigest()
+        blob.parent.mkdir(parents=True, exist_ok=True)
+        blob.write_bytes(data)
+        link = snapshot / relative
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(Path("../" * (relative.count("/") + 2)) / "blobs" / blob.name)
+    (base / "refs").mkdir(parents=True, exist_ok=True)
+    (base / "refs" / "main").write_text(revision)
+    return snapshot
+
+
+@pytest.fixture
+def offline_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "hf-home"
+    monkeypatch.setenv("HF_HOME", str(home))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.delenv("HUGGINGFACE_HUB_CACHE", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    return home
+
+
+def _flickr_snapshot(home: Path) -> Path:
+    revision = card("flickr30k-retrieval").sources["hub"].options["revision"]
+    first = dict(list(CAPTIONS.items())[:2])
+    rest = dict(list(CAPTIONS.items())[2:])
+    files = {"test/0.tar": _tar(first, 0), "test/1.tar": _tar(rest, 2), "README.md": b"# x\n"}
+    return build_hub_cache(home, FLICKR, revision, files)
+
+
+def test_offline_run_reads_the_pinned_snapshot_from_the_hub_cache(
+    offline_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _flickr_snapshot(offline_home)
+    providers = registry._model_providers()
+    monkeypatch.setattr(
+        registry, "_model_providers", lambda: {**providers, "double": DoubleModels()}
+    )
+    samples, where = read_split(card("flickr30k-retrieval"), "test", None)
+    assert sorted(s.id for s in samples) == sorted(CAPTIONS)
+    assert {s.id: list(s.references) for s in samples} == CAPTIONS
+    assert where.startswith(f"hub:hf-datasets:{FLICKR}@")
+    (record,) = bench.run(
+        tasks=["flickr30k-retrieval"],
+        models=["double:all"],
+        limit=50,
+        out=tmp_path / "out",
+        device="cpu",
+        batch_size=2,
+        num_workers=0,
+        bootstrap=0,
+        progress=False,
+        use_cache=False,
+    )
+    assert record.task.n_samples == 3 and record.n_failed == 0
+    assert "t2i_R@1" in record.metrics
+
+
+def test_offline_without_the_snapshot_names_the_download_command(offline_home: Path) -> None:
+    revision = card("flickr30k-retrieval").sources["hub"].options["revision"]
+    with pytest.raises(UsageError) as info:
+        read_split(card("flickr30k-retrieval"), "test", None)
+    message = str(info.value)
+    assert (
+        f"hf download {FLICKR} --repo-type dataset --revision {revision} --include 'test/*.tar'"
+        in message
+    )
+    assert "modalbench data download TASK" in message
+
+
+def test_data_check_reports_the_cached_snapshot(
+    offline_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshot = _flickr_snapshot(offline_home)
+    code = main(["data", "check", "flickr30k-retrieval"])
+    out = capsys.readouterr().out
+    assert f"(hub cache snapshot {snapshot})" in out
+    assert "split test: 3 samples (expected 1,000) MISMATCH" in out
+    assert "fingerprint: " in out
+    assert code == 2  # the tiny snapshot is not the real split's size
