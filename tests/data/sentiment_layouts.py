@@ -136,3 +136,12 @@ def make_hateful_memes(root: Path, folder: str = "hateful_memes") -> dict[str, l
             index += 1
         (base / f"{split}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return MEMES
+
+
+def make_clmlf_split(root: Path, folder: str, splits: dict[str, list[str]]) -> None:
+    """CLMLF's published split files: ``dataset/data/{folder}/10-flod-1/{split}.json``."""
+    base = root / "dataset" / "data" / folder / "10-flod-1"
+    base.mkdir(parents=True, exist_ok=True)
+    for split, ids in splits.items():
+        entries = [{"id": i, "text": f"post {i}", "emotion_label": 0} for i in ids]
+        (base / f"{split}.json").write_text(json.dumps(entries, indent=2), encoding="utf-8")

@@ -19,6 +19,7 @@ from card_helpers import card, load
 from sentiment_layouts import (
     MVSA_MULTIPLE,
     MVSA_SINGLE,
+    make_clmlf_split,
     make_hateful_memes,
     make_mvsa,
     make_tombert,
@@ -43,7 +44,7 @@ RUNS = {
     "vqav2-lite": ("blip", 4),
     "okvqa": ("blip", 4),
     "textvqa": ("blip", 2),
-    "mvsa-single": ("clip", 1),
+    "mvsa-single": ("clip", 2),
     "mvsa-multiple": ("clip", 2),
     "twitter2015": ("clip", 3),
     "twitter2017": ("clip", 3),
@@ -69,6 +70,9 @@ def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     make_textvqa(root)
     make_mvsa(root, "MVSA_Single", MVSA_SINGLE)
     make_mvsa(root, "MVSA", MVSA_MULTIPLE)
+    # CLMLF's published split files, as the cards read them when present.
+    make_clmlf_split(root, "MVSA-single", {"test": ["1", "2"], "dev": ["4"], "train": ["5", "6"]})
+    make_clmlf_split(root, "MVSA-multiple", {"test": ["1", "2"], "dev": ["5"], "train": ["6"]})
     make_tombert(root, "absa_data/twitter2015", "IJCAI2019_data/twitter2015_images")
     make_tombert(root, "absa_data/twitter", "IJCAI2019_data/twitter2017_images")
     make_hateful_memes(root)
