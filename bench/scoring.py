@@ -81,7 +81,7 @@ def _suite(
             question_types=vqa.question_types or None,
             answer_keys=vqa.answer_keys or None,
         )
-        return _vqa_clusters(suite, getattr(vqa, "image_ids", None))
+        return _vqa_clusters(suite, vqa.image_ids)
     if family == "retrieval":
         from bench.metrics.formats import parse_retrieval
         from bench.metrics.retrieval import retrieval_metrics_from_scores
@@ -129,6 +129,7 @@ def _sentiment(predictions: Source, references: Source) -> MetricSuite:
     details = dict(suite.details)
     details["missing_predictions"] = len(sent.missing)
     details["missing_prediction_ids"] = sent.missing[:20]
+    details["reading"] = sent.reading
     return MetricSuite(ids={"example": tuple(sent.ids)}, metrics=suite.metrics, details=details)
 
 

@@ -140,6 +140,9 @@ class SampleRow:
     prediction: Any
     error: str | None
     stats: Mapping[str, list[float]] = field(default_factory=dict)
+    #: the resampling cluster of this unit (e.g. the image of a question), when the task
+    #: declares one; compare resamples clusters, not rows
+    cluster: str | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,7 @@ def sample_rows(
     for unit, ids in suite.ids.items():
         metrics = [m for m in suite.metrics if m.unit == unit]
         unit_predictions = predictions.get(unit, {})
+        clustering = suite.clusters.get(unit)
         for i, sample_id in enumerate(ids):
             rows.append(
                 SampleRow(
@@ -211,6 +215,7 @@ def sample_rows(
                     prediction=unit_predictions.get(sample_id),
                     error=errors.get(sample_id),
                     stats={m.name: [float(x) for x in m.stats[i]] for m in metrics},
+                    cluster=clustering.ids[i] if clustering else None,
                 )
             )
     return tuple(rows)

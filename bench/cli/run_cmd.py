@@ -132,7 +132,7 @@ def handle(args: argparse.Namespace) -> int:
     if int(os.environ.get("RANK", "0")) != 0:
         return 0  # under torchrun, rank 0 reports for everyone
     if records:
-        print(render_table(records, fmt="md"))
+        print(render_table(records, fmt="md", include_partial=True))
     if incomplete is not None:
         for aborted in incomplete.aborted:
             print(f"modalbench: error: {aborted}", file=sys.stderr)

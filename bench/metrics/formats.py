@@ -33,6 +33,8 @@ class VqaInput:
     #: question id -> canonical other fields of each answer dict, only for questions whose
     #: answer dicts are not distinct (no or repeated ``answer_id``)
     answer_keys: dict[str, list[str]] = field(default_factory=dict)
+    #: question id -> image id, for the questions whose annotation names one
+    image_ids: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ def parse_vqa(predictions: Source, references: Source) -> VqaInput:
     top = rc.record(ref.data, "")
     answers: dict[str, list[str]] = {}
     answer_keys: dict[str, list[str]] = {}
+    image_ids: dict[str, str] = {}
     answer_types: dict[str, str] = {}
     question_types: dict[str, str] = {}
     for i, item in enumerate(rc.list_of(rc.field(top, "annotations", ""), "annotations")):
@@ -120,6 +123,8 @@ def parse_vqa(predictions: Source, references: Source) -> VqaInput:
             )
             for j, d in enumerate(dicts)
         ]
+        if "image_id" in rec:
+            image_ids[key] = rc.ident(rec["image_id"], f"{path}.image_id")
         keys = [_other_fields(d) for d in dicts]
         if len(set(keys)) != len(keys):
             answer_keys[key] = keys
@@ -138,7 +143,7 @@ def parse_vqa(predictions: Source, references: Source) -> VqaInput:
         preds[key] = pc.text(pc.field(rec, "answer", path), f"{path}.answer", allow_empty=True)
         paths[key] = f"{path}.question_id"
     check_known(pc, paths, answers, ref.name)
-    return VqaInput(answers, preds, answer_types, question_types, answer_keys)
+    return VqaInput(answers, preds, answer_types, question_types, answer_keys, image_ids)
 
 
 def _other_fields(answer: Mapping[str, Any]) -> str:
@@ -236,7 +241,9 @@ def parse_sentiment(predictions: Source, references: Source) -> SentimentInput:
         if "task" in data:
             declared = rc.text(data["task"], "task")
             if declared not in ("classification", "regression"):
-                raise rc.fail("task", f"expected 'classification' or 'regression', got {declared!r}")
+                raise rc.fail(
+                    "task", f"expected 'classification' or 'regression', got {declared!r}"
+                )
         data, prefix = rc.field(data, "examples", ""), "examples"
     gold: dict[str, Any] = {}
     for i, item in enumerate(rc.list_of(data, prefix)):

@@ -57,6 +57,10 @@ class MetricEntry:
     higher_is_better: bool
     aggregator: str
     unit: str
+    #: bootstrap draws whose value was not finite (no CI when more than 1% of them)
+    dropped_resamples: int = 0
+    #: what the bootstrap resampled: a cluster field (e.g. "image") or None for the unit
+    resampled_by: str | None = None
 
 
 @dataclass(frozen=True)

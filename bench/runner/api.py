@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
 
 from bench.adapters.base import LoadOptions, ModelAdapter, ModelSpec
-from bench.capabilities import capabilities_of, capability_name
 from bench.errors import EvaluationAbortError, RunAbortError, RunIncompleteError, UsageError
-from bench.metrics.base import FloatArray, MetricSuite, bootstrap_counts, with_confidence
 from bench.paths import cache_dir
 from bench.records.io import new_run_id, slug, write_record, write_run
-from bench.records.schema import (
-    ErrorEntry,
-    MetricEntry,
-    ModelSection,
-    RunRecord,
-    TaskSection,
-    Throughput,
-)
+from bench.records.schema import RunRecord
 from bench.runner.cache import PredictionCache, stable_key
 from bench.runner.device import device_kind, resolve_device, resolve_dtype
 from bench.runner.distributed import (
@@ -33,11 +24,18 @@ from bench.runner.distributed import (
     rank_device,
     shutdown,
 )
-from bench.runner.environment import hardware, library_versions
-from bench.runner.executor import TEXT_BATCH_FACTOR, ExecutorConfig, LoaderExecutor
+from bench.runner.executor import ExecutorConfig, LoaderExecutor
 from bench.runner.keys import code_identity
-from bench.runner.loader import default_workers
 from bench.runner.plan import Job, RunConfig, plan_jobs
+from bench.runner.recording import (
+    build_record,
+    check_some_sample_succeeded,
+    config_section,
+    loader_workers,
+    metric_entries,
+    now_iso,
+    owner,
+)
 from bench.runner.reuse import (
     EvaluationKeys,
     FinishedEvaluations,
@@ -47,13 +45,11 @@ from bench.runner.reuse import (
     write_rows,
 )
 from bench.runner.throughput import ThroughputMeter
-from bench.tasking import DataOptions, Task, TaskData, TaskResult
+from bench.tasking import DataOptions, Task, TaskData
+
+__all__ = ["cache_namespace", "evaluate_job", "owner", "reuse_job", "run"]
 
 log = logging.getLogger("modalbench")
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _specs(models: Sequence[str | ModelSpec] | None, config: RunConfig) -> list[ModelSpec] | None:
@@ -65,42 +61,6 @@ def _specs(models: Sequence[str | ModelSpec] | None, config: RunConfig) -> list[
         else ModelSpec.parse(m, config.model_args, trust_remote_code=config.trust_remote_code)
         for m in models
     ]
-
-
-def owner(unit_id: str, sample_ids: set[str]) -> str:
-    """The sample a unit id belongs to: itself, or ``S`` for a unit ``S#k`` of sample ``S``.
-
-    Retrieval evaluates each caption of an image as its own unit (``<image id>#<k>``);
-    a failed caption makes its sample failed, counted once however many captions failed.
-    """
-    if unit_id in sample_ids:
-        return unit_id
-    head, sep, _ = unit_id.rpartition("#")
-    return head if sep and head in sample_ids else unit_id
-
-
-def metric_entries(suite: MetricSuite, *, resamples: int, seed: int) -> dict[str, MetricEntry]:
-    """Each metric's value and bootstrap 95% CI.
-
-    The metrics of one unit share their resamples (drawn once per unit, seeded): the CIs
-    are paired, and drawing is paid once per unit rather than once per metric.
-    """
-    counts: dict[str, FloatArray] = {}
-    entries: dict[str, MetricEntry] = {}
-    for metric in suite.metrics:
-        n = metric.stats.shape[0]
-        if resamples > 0 and n >= 2 and metric.unit not in counts:
-            counts[metric.unit] = bootstrap_counts(n, resamples, seed + len(counts))
-        value = with_confidence(metric, resamples=resamples, counts=counts.get(metric.unit))
-        entries[metric.name] = MetricEntry(
-            value=value.value,
-            ci_low=value.ci_low,
-            ci_high=value.ci_high,
-            higher_is_better=value.higher_is_better,
-            aggregator=metric.aggregator.id,
-            unit=metric.unit,
-        )
-    return entries
 
 
 def cache_namespace(
@@ -136,100 +96,6 @@ def cache_namespace(
     )
 
 
-def loader_workers(config: RunConfig) -> int:
-    """``--num-workers``, or the default for this machine when not given."""
-    return default_workers() if config.num_workers is None else config.num_workers
-
-
-def config_section(
-    config: RunConfig, *, device: str, dtype: str, world_size: int
-) -> dict[str, Any]:
-    """The RunRecord ``config`` section: the run options as resolved."""
-    return {
-        "batch_size": config.batch_size,
-        "text_batch_size": config.batch_size * TEXT_BATCH_FACTOR,
-        "device": device,
-        "dtype": dtype,
-        "limit": config.limit,
-        "num_workers": loader_workers(config),
-        "data_dir": str(config.data_dir) if config.data_dir else None,
-        "cache": config.use_cache,
-        "bootstrap_resamples": config.bootstrap,
-        "max_failures": config.max_failures,
-        "trust_remote_code": config.trust_remote_code,
-        "world_size": world_size,
-    }
-
-
-def _record(
-    *,
-    run_id: str,
-    task: Task,
-    data: TaskData,
-    job: Job,
-    adapter: ModelAdapter,
-    result: TaskResult,
-    throughput: dict[str, Any],
-    config: RunConfig,
-    device: str,
-    dtype: str,
-    started_at: str,
-    extra_details: dict[str, Any],
-    world_size: int,
-) -> RunRecord:
-    metrics = metric_entries(result.suite, resamples=config.bootstrap, seed=config.seed)
-    sample_ids = {s.id for s in data.samples}
-    failed_ids = {owner(e.sample_id, sample_ids) for e in result.errors}
-    return RunRecord(
-        run_id=run_id,
-        task=TaskSection(
-            name=task.name,
-            family=task.family,
-            card=str(task.card.path.name),
-            split=data.split,
-            source=data.source,
-            fingerprint=data.fingerprint,
-            n_samples=len(data.samples),
-            license=task.card.license,
-            settings=dict(result.settings),
-        ),
-        model=ModelSection(
-            spec=job.model.spec.text,
-            adapter=f"{type(adapter).__module__}.{type(adapter).__qualname__}",
-            fingerprint=adapter.fingerprint(),
-            settings=adapter.settings(),
-            capabilities=sorted(capability_name(c) for c in capabilities_of(type(adapter))),
-        ),
-        metrics=metrics,
-        headline=[h for h in result.headline if h in metrics],
-        details={**dict(result.suite.details), **extra_details},
-        n_failed=len(failed_ids),
-        errors=[ErrorEntry(e.sample_id, e.stage, e.reason) for e in result.errors],
-        throughput=Throughput(**throughput),
-        config=config_section(config, device=device, dtype=dtype, world_size=world_size),
-        hardware=hardware(device),
-        versions=library_versions(),
-        seed=config.seed,
-        started_at=started_at,
-        finished_at=_now(),
-    )
-
-
-def check_some_sample_succeeded(job: Job, data: TaskData, result: TaskResult) -> None:
-    """Refuse to report metrics for an evaluation in which every sample failed."""
-    sample_ids = {s.id for s in data.samples}
-    failed = {owner(e.sample_id, sample_ids) for e in result.errors}
-    if data.samples and len(failed & sample_ids) >= len(sample_ids):
-        first = result.errors[0]
-        raise EvaluationAbortError(
-            first.stage,
-            f"no sample succeeded ({len(sample_ids)} of {len(sample_ids)} failed; the first: "
-            f"{first.sample_id}: {first.reason})",
-            model=job.model.spec.text,
-            task=job.task.name,
-        )
-
-
 def evaluate_job(
     job: Job,
     adapter: ModelAdapter,
@@ -240,11 +106,21 @@ def evaluate_job(
     dtype: str,
     cache: PredictionCache | None,
     ranks: Ranks,
+    load_s: float = 0.0,
 ) -> tuple[RunRecord, Path | None]:
-    """Evaluate one loaded model on one loaded task; rank 0 writes its run folder."""
-    started_at = _now()
+    """Evaluate one loaded model on one loaded task; rank 0 writes its run folder.
+
+    ``load_s`` is the time spent loading this task's data and this model's weights: part
+    of what a user waits for this evaluation, so part of its end-to-end rate.
+    """
+    started_at = now_iso()
     task = job.task
-    meter = ThroughputMeter(device=device, batch_size=config.batch_size)
+    meter = ThroughputMeter(
+        device=device,
+        batch_size=config.batch_size,
+        evaluation_start=time.perf_counter() - load_s,
+    )
+    meter.add_phase("load", load_s)
     namespace = cache_namespace(adapter, task, data.fingerprint, config.seed, device, dtype)
     executor = LoaderExecutor(
         adapter,
@@ -278,8 +154,10 @@ def evaluate_job(
     }
     if executor.oom_events:
         extra["oom_backoff"] = executor.oom_events
+    with meter.phase("metrics"):
+        metrics = metric_entries(result.suite, resamples=config.bootstrap, seed=config.seed)
     run_id = new_run_id()
-    record = _record(
+    record = build_record(
         run_id=run_id,
         task=task,
         data=data,
@@ -293,6 +171,7 @@ def evaluate_job(
         started_at=started_at,
         extra_details=extra,
         world_size=ranks.world,
+        metrics=metrics,
     )
     if not ranks.is_main:
         return record, None
@@ -310,7 +189,7 @@ def reuse_job(
     dtype: str,
 ) -> tuple[RunRecord, Path]:
     """Write a finished evaluation's stored record and rows as this run's (no model load)."""
-    started_at = _now()
+    started_at = now_iso()
     meter = ThroughputMeter(device=device, batch_size=config.batch_size)
     run_id = new_run_id()
     folder = config.out / slug(job.task.name) / slug(job.model.spec.text) / run_id
@@ -319,7 +198,7 @@ def reuse_job(
         stored,
         run_id=run_id,
         started_at=started_at,
-        finished_at=_now(),
+        finished_at=now_iso(),
         config=config_section(config, device=device, dtype=dtype, world_size=1),
         meter=meter,
     )
@@ -363,9 +242,12 @@ def run(
     # Every task's data loads (and fails on a wrong layout) before any model weights do.
     data_options = DataOptions(config.data_dir, config.limit, config.seed)
     data: dict[str, TaskData] = {}
+    data_load_s: dict[str, float] = {}
     for job in jobs:
         if job.task.name not in data:
+            started = time.perf_counter()
             data[job.task.name] = job.task.load(data_options)
+            data_load_s[job.task.name] = time.perf_counter() - started
     cache = PredictionCache(cache_dir() / "predictions.sqlite") if config.use_cache else None
     finished = (
         FinishedEvaluations(cache_dir() / "evaluations")
@@ -396,9 +278,11 @@ def run(
                 )
             if not pending:
                 continue  # every evaluation of this model was reused: no weights loaded
+            started = time.perf_counter()
             adapter = model_jobs[0][1].model.load(
                 LoadOptions(device=device, dtype=dtype, trust_remote_code=config.trust_remote_code)
             )
+            weights_load_s = time.perf_counter() - started
             for index, job, key in pending:
                 try:
                     record, written = evaluate_job(
@@ -410,6 +294,7 @@ def run(
                         dtype=dtype,
                         cache=cache,
                         ranks=ranks,
+                        load_s=data_load_s[job.task.name] + weights_load_s,
                     )
                 except RunAbortError:
                     raise  # the process cannot compute anything more

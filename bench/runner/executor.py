@@ -159,13 +159,14 @@ class LoaderExecutor:
             dynamic_ncols=True,
         )
         with bar:
-            for loaded in iterate_batches(
+            batches = iterate_batches(
                 items,
                 batch_size=batch_size,
                 preprocess=self.preprocess,
                 num_workers=self.config.num_workers,
                 pin_memory=self.config.device.startswith("cuda"),
-            ):
+            )
+            for loaded in self.meter.timed(batches):
                 yield loaded
                 bar.update(len(loaded.batch.ids) + len(loaded.failures))
 
@@ -210,7 +211,8 @@ class LoaderExecutor:
             result.errors.update(errors)
             result.outputs.update(outputs)
             if self.cache is not None and outputs:
-                self.cache.put_many(self.namespace, stage_key, outputs)
+                with self.meter.phase("write"):
+                    self.cache.put_many(self.namespace, stage_key, outputs)
         if self.gather is not None:
             result = self.gather(result)
         return result

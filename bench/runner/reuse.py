@@ -47,7 +47,7 @@ from bench.runner.device import device_kind
 from bench.runner.environment import library_versions
 from bench.runner.keys import code_identity
 from bench.runner.plan import Job, RunConfig
-from bench.runner.throughput import ThroughputMeter
+from bench.runner.throughput import END_TO_END_FIELDS, ThroughputMeter
 from bench.tasking import TaskData
 from bench.types import DATA_STAGE
 
@@ -206,7 +206,8 @@ def stage_items(record: RunRecord) -> dict[str, int]:
 
 
 #: Throughput fields describing the model's speed: a reused record keeps those measured by
-#: the run that computed it (this run measured nothing).
+#: the run that computed it (this run measured nothing). The end-to-end figures too: a
+#: table shows what evaluating the model costs, not how fast a copy was made.
 MEASURED_FIELDS = (
     "samples_per_s",
     "items_per_s",
@@ -216,6 +217,7 @@ MEASURED_FIELDS = (
     "final_batch_size",
     "peak_memory_bytes",
     "memory_kind",
+    *END_TO_END_FIELDS,
 )
 #: The same, per stage of ``details.throughput_by_stage``.
 MEASURED_STAGE_FIELDS = ("items_per_s", "batch_latency_p50_s", "batch_latency_p95_s")

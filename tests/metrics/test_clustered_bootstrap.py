@@ -169,10 +169,6 @@ def test_metrics_of_a_unit_share_their_resamples() -> None:
     assert only_a["a"] == got["a"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_vqa does not yet keep the annotations' image_id (VqaInput.image_ids)",
-)
 def test_vqa_score_clusters_questions_by_image_like_the_task() -> None:
     from bench.metrics.vqa import vqa_metrics
     from bench.types import Sample

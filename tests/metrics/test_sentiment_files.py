@@ -36,6 +36,7 @@ def test_integer_labels_are_classes_scored_like_scikit_learn(tmp_path: Path) -> 
         f1_score(gold, pred, average="weighted"), abs=1e-12
     )
     assert "MAE" not in report.values
+    assert report.details["reading"].startswith("classification")
     parsed = parse_sentiment(preds, refs)
     assert not parsed.regression and parsed.reading.startswith("classification")
     assert parsed.labels == ["0", "1", "2"]

@@ -26,12 +26,13 @@ from bench.adapters.openclip import OpenClipAdapter
 from bench.adapters.providers import OpenClipHandle
 from bench.records.io import SAMPLES_FILE, find_runs
 from bench.records.schema import RunRecord
-from bench.runner import api, keys, reuse
+from bench.runner import keys, recording, reuse
 from bench.runner.reuse import FinishedEvaluations
+from bench.runner.throughput import END_TO_END_FIELDS
 
 #: Fields of a record that describe the run that wrote it, not the evaluation.
 VOLATILE = {"run_id", "started_at", "finished_at"}
-VOLATILE_THROUGHPUT = {"wall_time_s", "peak_memory_bytes"}
+VOLATILE_THROUGHPUT = {"wall_time_s", "peak_memory_bytes", *END_TO_END_FIELDS}
 
 
 @pytest.fixture
@@ -106,7 +107,7 @@ def test_a_rerun_reuses_the_record_and_rows_without_loading_weights(
     assert all(r.throughput.computed_items == 0 for r in cached)
 
     refuse_loading(monkeypatch)
-    monkeypatch.setattr(api, "hardware", lambda device: {"device": "this machine"})
+    monkeypatch.setattr(recording, "hardware", lambda device: {"device": "this machine"})
     reused = run(model_dir, tmp_path / "reused", tasks=tasks)
     assert [r.task.name for r in reused] == tasks
     for first, through_cache, again in zip(computed, cached, reused, strict=True):
