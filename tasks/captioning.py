@@ -15,7 +15,7 @@ from bench.tasking import (
     WorkItem,
     sample_rows,
 )
-from modalbench_tasks.common import CardTask, collect_errors, usable
+from modalbench_tasks.common import CardTask, collect_errors, unscored_rows, usable
 
 HEADLINE = ("CIDEr", "BLEU-4")
 
@@ -54,13 +54,17 @@ class CaptioningTask(CardTask):
         items = [WorkItem(s.id, s.image) for s in data.samples if usable(s)]
         stage = executor.map("caption", items, call, settings=settings, output_kind="text")
         captions = {k: str(v) for k, v in stage.outputs.items()}
-        references = {s.id: list(s.references) for s in data.samples}
-        suite = caption_metrics(references, captions)
+        # An image without references (it failed at loading) cannot be scored: reported as
+        # failed, outside the denominator.
+        references = {s.id: list(s.references) for s in data.samples if s.references}
+        scored = {k: v for k, v in captions.items() if k in references}
+        suite = caption_metrics(references, scored)
         suite = suite.with_clusters("image", suite.ids["image"], by=RESAMPLING_UNIT)
         errors, records = collect_errors(data, {"caption": stage.errors})
         return TaskResult(
             suite=suite,
-            rows=sample_rows(suite, {"image": dict(captions)}, errors),
+            rows=sample_rows(suite, {"image": dict(captions)}, errors)
+            + unscored_rows(data, set(references), errors),
             errors=records,
             headline=HEADLINE,
             settings=settings,

@@ -13,7 +13,7 @@ from bench.data.fingerprint import fingerprint_samples
 from bench.data.sources import read_split
 from bench.data.subset import FAMILY_DEFAULTS, NO_STRATA, check_stratify, draw_subset
 from bench.errors import UsageError
-from bench.tasking import DataOptions, TaskData
+from bench.tasking import DataOptions, SampleRow, TaskData
 from bench.types import DATA_STAGE, LOAD_ERROR_KEY, ErrorRecord, Sample
 
 
@@ -124,3 +124,19 @@ def collect_errors(
     for record in records:
         lookup.setdefault(record.sample_id, record.reason)
     return lookup, tuple(records)
+
+
+#: The unit of rows for samples no metric could score (no references): failed, reported,
+#: outside every denominator.
+UNSCORED_UNIT = "unscored"
+
+
+def unscored_rows(
+    data: TaskData, scored: set[str], errors: Mapping[str, str], unit: str = UNSCORED_UNIT
+) -> tuple[SampleRow, ...]:
+    """A row (no stats) for every sample outside ``scored``, with its error."""
+    return tuple(
+        SampleRow(unit=unit, id=s.id, prediction=None, error=errors.get(s.id), stats={})
+        for s in data.samples
+        if s.id not in scored
+    )

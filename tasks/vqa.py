@@ -23,7 +23,7 @@ from bench.tasking import (
     sample_rows,
 )
 from bench.types import Sample
-from modalbench_tasks.common import CardTask, collect_errors, option, usable
+from modalbench_tasks.common import CardTask, collect_errors, option, unscored_rows, usable
 
 HEADLINE = ("accuracy",)
 
@@ -86,11 +86,14 @@ class VQATask(CardTask):
         items = [WorkItem(s.id, s.image, s.text) for s in data.samples if usable(s)]
         stage = executor.map(stage_name, items, call, settings=settings, output_kind="text")
         answers = {k: str(v) for k, v in stage.outputs.items()}
+        # A question without ground truth (it failed at loading, its error says why) cannot
+        # be scored: it is reported as failed and left out of the denominator.
+        scored = [s for s in data.samples if s.references]
         suite = vqa_metrics(
-            {s.id: list(s.references) for s in data.samples},
-            answers,
-            answer_types={s.id: s.meta.get("answer_type", "") for s in data.samples},
-            question_types={s.id: s.meta.get("question_type", "") for s in data.samples},
+            {s.id: list(s.references) for s in scored},
+            {k: v for k, v in answers.items() if k in {s.id for s in scored}},
+            answer_types={s.id: s.meta.get("answer_type", "") for s in scored},
+            question_types={s.id: s.meta.get("question_type", "") for s in scored},
         )
         images = {s.id: image_key(s) for s in data.samples}
         suite = suite.with_clusters(
@@ -99,7 +102,8 @@ class VQATask(CardTask):
         errors, records = collect_errors(data, {stage_name: stage.errors})
         return TaskResult(
             suite=suite,
-            rows=sample_rows(suite, {"question": dict(answers)}, errors),
+            rows=sample_rows(suite, {"question": dict(answers)}, errors)
+            + unscored_rows(data, set(suite.ids["question"]), errors),
             errors=records,
             headline=HEADLINE,
             settings={**settings, "mode": stage_name},

@@ -18,7 +18,7 @@ from PIL import Image
 import bench
 from bench.cli.main import main
 from bench.errors import EvaluationAbortError, RunAbortError, RunIncompleteError
-from bench.records.io import find_runs, read_record
+from bench.records.io import find_runs, read_record, read_rows
 
 CARD = """name = "{name}"
 family = "vqa"
@@ -162,3 +162,20 @@ def test_no_sample_succeeding_reports_no_metrics(colour_task: Path, tmp_path: Pa
     with pytest.raises(RunIncompleteError, match="no sample succeeded"):
         run(colour_task, tmp_path / "r", "badcases:colour-oracle", ["colours-a"])
     assert find_runs(tmp_path / "r") == []
+
+
+def test_a_question_without_answers_costs_one_sample(colour_task: Path, tmp_path: Path) -> None:
+    lines = (colour_task / "vqa.jsonl").read_text().splitlines()
+    broken = json.loads(lines[5])
+    broken["answers"] = []
+    lines[5] = json.dumps(broken)
+    (colour_task / "vqa.jsonl").write_text("\n".join(lines) + "\n")
+    (record,) = run(colour_task, tmp_path / "r", "badcases:colour-oracle", ["colours-a"])
+    assert [(e.sample_id, e.stage) for e in record.errors] == [("q5", "data")]
+    assert "no reference answers" in record.errors[0].reason
+    assert record.n_failed == 1
+    # scored over the 17 questions that have ground truth, all answered right
+    assert record.metrics["accuracy"].value == 1.0
+    (folder,) = find_runs(tmp_path / "r")
+    rows = {row["id"]: row for row in read_rows(folder)}
+    assert rows["q5"]["unit"] == "unscored" and rows["q5"]["error"]
