@@ -20,5 +20,5 @@ def java() -> str:
     """The java executable (the caption parity tests need the reference jars)."""
     path = shutil.which("java")
     if path is None:
-        pytest.fail("Java is required for the METEOR / PTB tokenizer parity tests")
+        pytest.skip("needs Java (METEOR and the Java PTB tokenizer): no java on PATH")
     return path
