@@ -10,8 +10,28 @@ downloaded annotation file must not make modalbench read (or hash) arbitrary fil
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
+
+#: Folders, besides the dataset folder itself, that links in it may resolve into while a
+#: dataset is read: the ``blobs/`` store of a Hugging Face hub cache repository, whose
+#: snapshot folders hold only links into it (see :func:`trusting`).
+_TRUSTED: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar(
+    "trusted_link_targets", default=()
+)
+
+
+@contextlib.contextmanager
+def trusting(folder: Path) -> Iterator[None]:
+    """Within the block, :func:`safe_join` also accepts links that resolve into ``folder``."""
+    token = _TRUSTED.set((*_TRUSTED.get(), folder.resolve()))
+    try:
+        yield
+    finally:
+        _TRUSTED.reset(token)
 
 
 class PathEscapeError(ValueError):
@@ -71,6 +91,7 @@ def safe_join(root: Path, relative: str) -> Path:
     """
     base = root.resolve()
     target = Path(os.path.realpath(base.joinpath(*_parts(relative))))
-    if target != base and base not in target.parents:
+    inside = (base, *_TRUSTED.get())
+    if not any(target == folder or folder in target.parents for folder in inside):
         raise PathEscapeError(relative, "resolves (through a symlink) outside the dataset folder")
     return target

@@ -132,3 +132,49 @@ def test_data_check_reports_the_cached_snapshot(
     assert "split test: 3 samples (expected 1,000) MISMATCH" in out
     assert "fingerprint: " in out
     assert code == 2  # the tiny snapshot is not the real split's size
+
+
+def test_hateful_memes_reads_the_hub_cache_snapshot_through_its_blob_links(
+    offline_home: Path, tmp_path: Path
+) -> None:
+    from sentiment_layouts import MEMES, make_hateful_memes
+
+    layout = tmp_path / "layout"
+    make_hateful_memes(layout, folder="repo")
+    files = {
+        p.relative_to(layout / "repo").as_posix(): p.read_bytes()
+        for p in (layout / "repo").rglob("*")
+        if p.is_file()
+    }
+    hub = card("hateful-memes").sources["hub"].options
+    snapshot = build_hub_cache(offline_home, hub["id"], hub["revision"], files)
+    assert (snapshot / "img" / "16395.png").is_symlink()
+    samples, _ = read_split(card("hateful-memes"), "test_seen", None)
+    assert sorted(int(s.id) for s in samples) == sorted(m[0] for m in MEMES["test_seen"])
+    assert all(s.meta.get("load_error") is None for s in samples), [s.meta for s in samples]
+    # the images are the blobs the snapshot links to, read as the dataset's own files
+    blobs = snapshot.parent.parent / "blobs"
+    assert all(Path(s.image).parent == blobs.resolve() for s in samples)
+
+
+def test_a_link_out_of_the_snapshot_elsewhere_is_still_refused(
+    offline_home: Path, tmp_path: Path
+) -> None:
+    from sentiment_layouts import make_hateful_memes
+
+    layout = tmp_path / "layout"
+    make_hateful_memes(layout, folder="repo")
+    files = {
+        p.relative_to(layout / "repo").as_posix(): p.read_bytes()
+        for p in (layout / "repo").rglob("*")
+        if p.is_file()
+    }
+    hub = card("hateful-memes").sources["hub"].options
+    snapshot = build_hub_cache(offline_home, hub["id"], hub["revision"], files)
+    secret = tmp_path / "secret.png"
+    secret.write_bytes((snapshot / "img" / "16395.png").read_bytes())
+    (snapshot / "img" / "16395.png").unlink()
+    (snapshot / "img" / "16395.png").symlink_to(secret)
+    samples, _ = read_split(card("hateful-memes"), "test_seen", None)
+    bad = next(s for s in samples if s.id == "16395")
+    assert "outside the dataset folder" in str(bad.meta.get("load_error"))

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.data.cards import SourceSpec
+from bench.data.paths import trusting
 from bench.data.sources.hub_cache import (
     cached_snapshot,
     download_command,
@@ -192,5 +193,14 @@ def read_hf_snapshot(spec: SourceSpec, split: str, data_dir: Path | None) -> lis
     module_name, _, attr = READERS[layout].partition(":")
     reader = getattr(importlib.import_module(module_name), attr)
     local = SourceSpec(role=spec.role, kind=layout, options=spec.options)
-    samples: list[Sample] = reader(local, split, _snapshot(spec))
+    ident, revision = _identity(spec)
+    patterns = option(spec, "allow_patterns", [], list)
+    cached = cached_snapshot(ident, revision, patterns)
+    if cached is None:
+        samples: list[Sample] = reader(local, split, _snapshot(spec))
+        return samples
+    # A hub cache snapshot (as `hf download` leaves it) holds links into the repository's
+    # blobs/ folder: links the download made, so the reader may follow them there.
+    with trusting(cached.parent.parent / "blobs"):
+        samples = reader(local, split, cached)
     return samples
