@@ -36,3 +36,20 @@ def test_console_script_and_entry_point_groups() -> None:
     project = _pyproject()["project"]
     assert project["scripts"]["modalbench"] == "bench.cli.main:main"
     assert set(project["entry-points"]) == {"modalbench.tasks", "modalbench.models"}
+
+
+def _floor(requirement: str) -> str:
+    return requirement.split(">=", 1)[1].split(",")[0].strip()
+
+
+def test_the_compat_matrix_runs_the_declared_floors() -> None:
+    # transformers and open_clip admit exactly the oldest versions .ci/compat tests
+    deps = {d.split(">=")[0].strip(): d for d in _pyproject()["project"]["dependencies"]}
+    script = (ROOT / ".ci" / "compat").read_text()
+    for name, default in (
+        ("transformers", "COMPAT_TRANSFORMERS"),
+        ("open_clip_torch", "COMPAT_OPEN_CLIP"),
+    ):
+        floor = _floor(deps[name])
+        assert f"{name}==${{{default}:-{floor}" in script, (name, floor)
+    assert ".ci/compat" in (ROOT / ".ci" / "run").read_text()
