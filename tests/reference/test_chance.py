@@ -82,5 +82,11 @@ def test_random_captioner_is_at_chance(random_checkpoints: dict[str, Path], tmp_
 
 @pytest.mark.slow
 def test_random_vqa_model_is_at_chance(random_checkpoints: dict[str, Path], tmp_path: Path) -> None:
-    scores = _metrics("shapes-vqa", random_checkpoints["vqa"], tmp_path, limit=150)
+    from bench.errors import RunIncompleteError
+
+    try:
+        scores = _metrics("shapes-vqa", random_checkpoints["vqa"], tmp_path, limit=150)
+    except RunIncompleteError as exc:  # a random decoder that answers nothing at all
+        assert "no sample succeeded" in str(exc) and "empty generation" in str(exc)
+        return
     assert scores["accuracy"] < 0.1

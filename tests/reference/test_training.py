@@ -64,20 +64,26 @@ def test_decoders_reuse_the_trained_clip_image_tower(trained: Path) -> None:
 
 def test_short_run_checkpoints_run_through_the_hf_adapter(trained: Path, tmp_path: Path) -> None:
     import bench
+    from bench.errors import RunIncompleteError
 
     for task, name in (("shapes-retrieval", "shapes-clip"), ("shapes-vqa", "shapes-vqa")):
-        (record,) = bench.run(
-            tasks=[task],
-            models=[f"hf:{trained / name}"],
-            limit=8,
-            out=tmp_path,
-            use_cache=False,
-            progress=False,
-            bootstrap=0,
-            num_workers=0,
-        )
+        try:
+            (record,) = bench.run(
+                tasks=[task],
+                models=[f"hf:{trained / name}"],
+                limit=8,
+                out=tmp_path,
+                use_cache=False,
+                progress=False,
+                bootstrap=0,
+                num_workers=0,
+            )
+        except RunIncompleteError as exc:
+            # 2 training steps may answer nothing: loaded and run, but no record to score
+            assert task == "shapes-vqa" and "empty generation" in str(exc), exc
+            continue
         assert record.task.name == task
-        assert record.n_failed == 0 or task == "shapes-vqa"  # 2 steps may answer nothing
+        assert record.n_failed == 0 or task == "shapes-vqa"
 
 
 def test_existing_output_is_not_overwritten_and_unknown_names_are_refused(trained: Path) -> None:
