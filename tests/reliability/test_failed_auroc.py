@@ -46,9 +46,7 @@ EXAMPLES = [
 ]
 
 
-def test_failed_positives_reaggregate_to_the_recorded_auroc(
-    badcases: Path, tmp_path: Path
-) -> None:
+def test_failed_positives_reaggregate_to_the_recorded_auroc(badcases: Path, tmp_path: Path) -> None:
     from modalbench_badcases import PALETTE
 
     data = tmp_path / "data"
