@@ -134,10 +134,9 @@ def test_data_check_reports_the_cached_snapshot(
     assert code == 2  # the tiny snapshot is not the real split's size
 
 
-def test_hateful_memes_reads_the_hub_cache_snapshot_through_its_blob_links(
-    offline_home: Path, tmp_path: Path
-) -> None:
-    from sentiment_layouts import MEMES, make_hateful_memes
+def _memes_snapshot(home: Path, tmp_path: Path) -> Path:
+    """The Hateful Memes hub copy's layout in the hub cache, as a download leaves it."""
+    from sentiment_layouts import make_hateful_memes
 
     layout = tmp_path / "layout"
     make_hateful_memes(layout, folder="repo")
@@ -147,7 +146,15 @@ def test_hateful_memes_reads_the_hub_cache_snapshot_through_its_blob_links(
         if p.is_file()
     }
     hub = card("hateful-memes").sources["hub"].options
-    snapshot = build_hub_cache(offline_home, hub["id"], hub["revision"], files)
+    return build_hub_cache(home, hub["id"], hub["revision"], files)
+
+
+def test_hateful_memes_reads_the_hub_cache_snapshot_through_its_blob_links(
+    offline_home: Path, tmp_path: Path
+) -> None:
+    from sentiment_layouts import MEMES
+
+    snapshot = _memes_snapshot(offline_home, tmp_path)
     assert (snapshot / "img" / "16395.png").is_symlink()
     samples, _ = read_split(card("hateful-memes"), "test_seen", None)
     assert sorted(int(s.id) for s in samples) == sorted(m[0] for m in MEMES["test_seen"])
@@ -160,17 +167,7 @@ def test_hateful_memes_reads_the_hub_cache_snapshot_through_its_blob_links(
 def test_a_link_out_of_the_snapshot_elsewhere_is_still_refused(
     offline_home: Path, tmp_path: Path
 ) -> None:
-    from sentiment_layouts import make_hateful_memes
-
-    layout = tmp_path / "layout"
-    make_hateful_memes(layout, folder="repo")
-    files = {
-        p.relative_to(layout / "repo").as_posix(): p.read_bytes()
-        for p in (layout / "repo").rglob("*")
-        if p.is_file()
-    }
-    hub = card("hateful-memes").sources["hub"].options
-    snapshot = build_hub_cache(offline_home, hub["id"], hub["revision"], files)
+    snapshot = _memes_snapshot(offline_home, tmp_path)
     secret = tmp_path / "secret.png"
     secret.write_bytes((snapshot / "img" / "16395.png").read_bytes())
     (snapshot / "img" / "16395.png").unlink()
