@@ -175,3 +175,31 @@ def test_a_link_out_of_the_snapshot_elsewhere_is_still_refused(
     samples, _ = read_split(card("hateful-memes"), "test_seen", None)
     bad = next(s for s in samples if s.id == "16395")
     assert "outside the dataset folder" in str(bad.meta.get("load_error"))
+
+
+def test_data_download_fetches_the_pinned_files_the_card_reads(
+    offline_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import huggingface_hub
+
+    calls: list[dict[str, object]] = []
+    real = huggingface_hub.snapshot_download
+
+    def fake_download(repo_id: str, **kwargs: object) -> str:
+        if kwargs.get("local_files_only"):
+            return str(real(repo_id, **kwargs))  # the offline look-up stays real
+        calls.append({"repo_id": repo_id, **kwargs})
+        return str(_flickr_snapshot(offline_home))  # what the download leaves behind
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_download)
+    assert main(["data", "download", "flickr30k-retrieval"]) == 0
+    revision = card("flickr30k-retrieval").sources["hub"].options["revision"]
+    (call,) = calls
+    assert call["repo_id"] == FLICKR and call["repo_type"] == "dataset"
+    assert call["revision"] == revision
+    assert call["allow_patterns"] == ["test/*.tar"]  # the card's files, nothing more
+    out = capsys.readouterr().out
+    assert f"--revision {revision} --include 'test/*.tar'" in out
+    # and the card now reads offline from what was downloaded
+    samples, where = read_split(card("flickr30k-retrieval"), "test", None)
+    assert len(samples) == 3 and where.startswith("hub:")
