@@ -107,7 +107,12 @@ def handle_check(args: argparse.Namespace) -> int:
 
 def handle_download(args: argparse.Namespace) -> int:
     """Download the files a task's hub source reads into the Hugging Face hub cache."""
-    from bench.data.sources.hub_cache import download_command, download_snapshot, source_files
+    from bench.data.sources.hub_cache import (
+        card_hub_splits,
+        download_command,
+        download_snapshot,
+        source_files,
+    )
 
     card = _card(args.task)
     spec = card.sources.get("hub")
@@ -116,7 +121,7 @@ def handle_download(args: argparse.Namespace) -> int:
             f"{card.name} has no hub copy: download the original files and pass --data-dir "
             f"(`modalbench data check {card.name}` lists them)"
         )
-    ident, revision, patterns = source_files(spec.options)
+    ident, revision, patterns = source_files(spec.options, card_hub_splits(card, spec))
     print(f"downloading: {download_command(ident, revision, patterns)}")
     try:
         folder = download_snapshot(ident, revision, patterns)

@@ -203,3 +203,77 @@ def test_data_download_fetches_the_pinned_files_the_card_reads(
     # and the card now reads offline from what was downloaded
     samples, where = read_split(card("flickr30k-retrieval"), "test", None)
     assert len(samples) == 3 and where.startswith("hub:")
+
+
+def _vqav2_parquet(question_ids: list[int]) -> bytes:
+    import datasets
+
+    features = datasets.Features(
+        {
+            "question_id": datasets.Value("int64"),
+            "question": datasets.Value("string"),
+            "image_id": datasets.Value("int64"),
+            "image": datasets.Image(),
+            "answers": [{"answer": datasets.Value("string"), "answer_id": datasets.Value("int64")}],
+            "answer_type": datasets.Value("string"),
+            "question_type": datasets.Value("string"),
+            "multiple_choice_answer": datasets.Value("string"),
+        }
+    )
+    rows = {
+        "question_id": question_ids,
+        "question": [f"q{q}?" for q in question_ids],
+        "image_id": [q // 10 for q in question_ids],
+        "image": [{"bytes": _jpeg(i), "path": None} for i in range(len(question_ids))],
+        "answers": [[{"answer": "yes", "answer_id": k} for k in range(10)] for _ in question_ids],
+        "answer_type": ["yes/no"] * len(question_ids),
+        "question_type": ["is the"] * len(question_ids),
+        "multiple_choice_answer": ["yes"] * len(question_ids),
+    }
+    buffer = io.BytesIO()
+    datasets.Dataset.from_dict(rows, features=features).to_parquet(buffer)
+    return buffer.getvalue()
+
+
+#: A parquet repository as the hub keeps them: one set of shards per split.
+VQAV2_FILES = {
+    "data/validation-00000-of-00002.parquet": [101, 102],
+    "data/validation-00001-of-00002.parquet": [203],
+    "data/testdev-00000-of-00001.parquet": [900],
+    "data/test-00000-of-00001.parquet": [901],
+}
+
+
+def test_a_card_without_data_files_downloads_and_reads_only_its_split(
+    offline_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fnmatch
+
+    import huggingface_hub
+
+    the_card = card("vqav2")
+    hub = the_card.sources["hub"].options
+    assert "data_files" not in hub  # the layout is the hub's usual one, named by split
+    listed = ["README.md", ".gitattributes", *VQAV2_FILES]
+    real = huggingface_hub.snapshot_download
+    calls: list[list[str]] = []
+
+    def fake_download(repo_id: str, **kwargs: object) -> str:
+        if kwargs.get("local_files_only"):
+            return str(real(repo_id, **kwargs))
+        patterns = list(kwargs["allow_patterns"])  # type: ignore[call-overload]
+        calls.append(patterns)
+        wanted = [f for f in listed if any(fnmatch.fnmatchcase(f, p) for p in patterns)]
+        files = {f: _vqav2_parquet(VQAV2_FILES[f]) for f in wanted}
+        return str(build_hub_cache(offline_home, repo_id, str(kwargs["revision"]), files))
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_download)
+    assert main(["data", "download", "vqav2"]) == 0
+    (patterns,) = calls
+    fetched = [f for f in listed if any(fnmatch.fnmatchcase(f, p) for p in patterns)]
+    assert fetched == [f for f in VQAV2_FILES if f.startswith("data/validation-")]
+
+    samples, where = read_split(the_card, "val", None)
+    assert sorted(int(s.id) for s in samples) == [101, 102, 203]
+    assert where.startswith("hub:hf-datasets:lmms-lab/VQAv2@")
+    assert all(list(s.references) == ["yes"] * 10 for s in samples)

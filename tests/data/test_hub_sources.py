@@ -68,7 +68,7 @@ def _png(index: int) -> bytes:
 
 def _fake_load(dataset: datasets.Dataset, calls: list[tuple[str, str]]) -> Any:
     def load(spec: SourceSpec, split: str) -> datasets.Dataset:
-        calls.append((spec.options["id"], hub_module._hub_split(spec, split)))
+        calls.append((spec.options["id"], hub_module.hub_split(spec, split)))
         return dataset
 
     return load

@@ -15,7 +15,7 @@ from pathlib import Path
 from bench.data.cards import DatasetCard, SourceSpec
 from bench.data.fingerprint import fingerprint_samples
 from bench.data.sources import choose_source, read_split
-from bench.data.sources.hub_cache import cached_snapshot, source_files
+from bench.data.sources.hub_cache import cached_snapshot, card_hub_splits, source_files
 from bench.data.sources.layout import (
     LayoutEntry,
     found_relative,
@@ -152,7 +152,7 @@ def check_data(card: DatasetCard, data_dir: Path | None) -> DataReport:
     spec = choose_source(card, data_dir)
     where = f"{spec.role}:{spec.kind}" + (f":{data_dir}" if spec.role == "local" else "")
     if spec.kind == "hf-datasets":
-        ident, revision, patterns = source_files(spec.options)
+        ident, revision, patterns = source_files(spec.options, card_hub_splits(card, spec))
         snapshot = cached_snapshot(ident, revision, patterns)
         where += f":{ident}@{revision}"
         where += f" (hub cache snapshot {snapshot})" if snapshot else " (not in the hub cache)"

@@ -35,6 +35,7 @@ from bench.data.sources.hub_cache import (
     download_command,
     load_snapshot_split,
     patterns_of,
+    split_patterns,
 )
 from bench.data.sources.hub_rows import ImageStore, column_map, row_sample
 from bench.data.sources.layout import option
@@ -87,7 +88,8 @@ def _identity(spec: SourceSpec) -> tuple[str, str]:
     return ident, option(spec, "revision", "main", str)
 
 
-def _hub_split(spec: SourceSpec, split: str) -> str:
+def hub_split(spec: SourceSpec, split: str) -> str:
+    """The hub's name of a card split (``source.hub.splits``, else the same name)."""
     splits = option(spec, "splits", {}, dict)
     value = splits.get(split, split)
     if not isinstance(value, str):
@@ -105,18 +107,18 @@ def load_hub_split(spec: SourceSpec, split: str) -> Any:
     if config:
         kwargs["name"] = config
     data_files = spec.options.get("data_files")
-    patterns = patterns_of(data_files)
-    hub_split = _hub_split(spec, split)
+    hub_name = hub_split(spec, split)
+    patterns = patterns_of(data_files) or split_patterns([hub_name])
     snapshot = cached_snapshot(ident, revision, patterns)
     if snapshot is not None:
         try:
-            return load_snapshot_split(snapshot, data_files, hub_split, split, config)
+            return load_snapshot_split(snapshot, data_files, hub_name, split, config)
         except (OSError, ValueError) as exc:
             raise UsageError(f"hub cache snapshot {snapshot}: cannot be read ({exc})") from exc
     if data_files is not None:
         kwargs["data_files"] = data_files
     try:  # offline, this still finds a copy `datasets` cached by an earlier online load
-        return datasets.load_dataset(ident, split=hub_split, revision=revision, **kwargs)
+        return datasets.load_dataset(ident, split=hub_name, revision=revision, **kwargs)
     except (OSError, ValueError) as exc:  # ConnectionError and hub errors are OSErrors
         raise unavailable(ident, revision, exc, patterns) from exc
 

@@ -10,12 +10,14 @@ json, csv, arrow). Only when the snapshot is absent does it go to the network.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.data.cards import DatasetCard, SourceSpec
 from bench.errors import UsageError
 from bench.paths import cache_dir
 
@@ -56,6 +58,18 @@ def patterns_of(data_files: Any) -> list[str]:
     raise UsageError("field 'data_files' must be a pattern, a list or a table of them")
 
 
+def split_patterns(hub_splits: Sequence[str]) -> list[str]:
+    """The files that hold these hub splits in the hub's usual layouts, for a card that
+    names no ``data_files``: ``data/<split>-00000-of-00004.parquet``, ``<split>.jsonl``,
+    ``<split>/...``. Patterns match as the hub's ``allow_patterns`` do (``*`` crosses
+    ``/``), so a download fetches those files and nothing of the other splits."""
+    patterns: list[str] = []
+    for split in dict.fromkeys(hub_splits):
+        patterns += [f"{split}-*", f"*/{split}-*", f"{split}.*", f"*/{split}.*"]
+        patterns += [f"{split}/*", f"*/{split}/*"]
+    return patterns
+
+
 def download_command(ident: str, revision: str, patterns: Sequence[str]) -> str:
     """The shell command that puts exactly these files of the revision in the hub cache."""
     words = ["hf", "download", ident, "--repo-type", "dataset", "--revision", revision]
@@ -64,18 +78,27 @@ def download_command(ident: str, revision: str, patterns: Sequence[str]) -> str:
     return " ".join(shlex.quote(w) for w in words)
 
 
-def source_files(options: Mapping[str, Any]) -> tuple[str, str, list[str]]:
+def card_hub_splits(card: DatasetCard, spec: SourceSpec) -> list[str]:
+    """The hub names of the splits a run of ``card`` reads (evaluated, then train)."""
+    names = [s for s in (card.split, card.train_split) if s]
+    mapping = spec.options.get("splits", {})
+    return [str(mapping.get(s, s)) if isinstance(mapping, Mapping) else s for s in names]
+
+
+def source_files(
+    options: Mapping[str, Any], hub_splits: Sequence[str] = ()
+) -> tuple[str, str, list[str]]:
     """``(id, revision, patterns)`` of a hub source's options: everything a run reads.
 
     ``data_files`` (hf-datasets) or ``allow_patterns`` (hf-snapshot) name the files; with
-    neither, the whole revision.
+    neither, the files of ``hub_splits`` (:func:`split_patterns`; all when none is given).
     """
     ident = options.get("id")
     revision = options.get("revision", "main")
     if not isinstance(ident, str) or not ident or not isinstance(revision, str):
         raise UsageError("field 'source.hub.id' must name a hub dataset")
     patterns = patterns_of(options.get("data_files")) or patterns_of(options.get("allow_patterns"))
-    return ident, revision, patterns
+    return ident, revision, patterns or split_patterns(hub_splits)
 
 
 def cached_snapshot(ident: str, revision: str, patterns: Sequence[str]) -> Path | None:
@@ -123,7 +146,13 @@ def download_snapshot(ident: str, revision: str, patterns: Sequence[str]) -> Pat
 
 
 def _matches(folder: Path, pattern: str) -> list[Path]:
-    return sorted(p for p in folder.glob(pattern) if p.is_file())
+    """Files under ``folder`` whose relative path matches ``pattern`` as the hub's
+    ``allow_patterns`` match (fnmatch: ``*`` crosses ``/``)."""
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and fnmatch.fnmatchcase(p.relative_to(folder).as_posix(), pattern)
+    )
 
 
 def builder_for(files: Sequence[Path], where: str) -> str:
@@ -147,9 +176,13 @@ def load_snapshot_split(
     # Arrow files datasets builds from the snapshot go to modalbench's cache, not ~/.cache.
     kwargs: dict[str, Any] = {"cache_dir": str(cache_dir() / "hf-datasets")}
     if data_files is None:
-        if config:
-            kwargs["name"] = config
-        return datasets.load_dataset(str(folder), split=hub_split, **kwargs)
+        found = {f for p in split_patterns([hub_split]) for f in _matches(folder, p)}
+        files = sorted(f for f in found if f.suffix.lower() in BUILDERS)
+        if not files:  # a layout split_patterns does not know: let datasets read the repo
+            if config:
+                kwargs["name"] = config
+            return datasets.load_dataset(str(folder), split=hub_split, **kwargs)
+        data_files = {hub_split: [str(f.relative_to(folder)) for f in files]}
     if isinstance(data_files, Mapping):
         chosen = data_files.get(hub_split, data_files.get(card_split))
         if chosen is None:
