@@ -40,6 +40,8 @@ from modalbench_tasks.common import CardTask, collect_errors, option, usable
 HEADLINE = ("accuracy", "macro_f1")
 #: The per-sample row unit of records that have no usable gold label.
 UNSCORED = "unlabelled-example"
+#: The unit of resampling: the example (one post or meme with its image).
+RESAMPLING_UNIT = "example"
 DEFAULT_PROMPT = (
     "Post: {text}\nIs the sentiment of this image and post negative, neutral or positive? "
     "Answer with one word."
@@ -169,6 +171,9 @@ class SentimentTask(CardTask):
             labels,
             positive_scores=positive_scores,
         ).with_ids("example", ids)
+        # Each example is its own unit of resampling; declaring it stores the cluster in
+        # every row, so compare knows the rows are independent by design, not by age.
+        suite = suite.with_clusters("example", ids, by=RESAMPLING_UNIT)
         errors, records = collect_errors(data, {stage_name: stage.errors})
         # Their rows get a unit of their own: no metric has statistics for them.
         scored = set(ids)

@@ -23,6 +23,7 @@ from bench.report.runs import Run
 #: Metric modules whose aggregators RunRecords of the built-in families refer to.
 METRIC_MODULES = (
     "bench.metrics.captioning",
+    "bench.metrics.meteor",  # captioning imports it only when METEOR is computed
     "bench.metrics.vqa",
     "bench.metrics.retrieval",
     "bench.metrics.sentiment",

@@ -84,3 +84,22 @@ def test_identical_captions_do_not_change(tmp_path: Path) -> None:
     assert metric.estimate is not None
     assert (metric.estimate.delta, metric.estimate.p_value) == (0.0, 1.0)
     assert np.isfinite(metric.estimate.baseline)
+
+
+def test_every_builtin_aggregator_is_found_in_a_fresh_process() -> None:
+    # compare runs in its own process: METEOR's aggregator must not depend on METEOR having
+    # been computed earlier in it (it was "untested: aggregator 'meteor' is not installed").
+    import subprocess
+    import sys
+
+    code = (
+        "from bench.records.schema import MetricEntry\n"
+        "from bench.report.stats import aggregator_for\n"
+        "names = ['mean', 'meteor', 'bleu-4', 'f1-macro', 'f1-weighted', 'pearson', 'auroc',"
+        " 'median']\n"
+        "missing = [n for n in names if aggregator_for("
+        "MetricEntry(0.0, None, None, True, n, 'x')) is None]\n"
+        "print(missing)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
