@@ -59,6 +59,13 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--batch-size", type=int, default=32, metavar="B")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
     p.add_argument("--dtype", default="auto", help="auto, fp32, bf16 or fp16 (default auto)")
+    p.add_argument(
+        "--decode",
+        choices=("auto", "cpu", "gpu"),
+        default="auto",
+        help="decode images with PIL in loader workers (cpu) or with torchvision on the "
+        "device (gpu: resize/crop/normalise models only); auto: gpu on CUDA when possible",
+    )
     p.add_argument("--data-dir", type=Path, metavar="DIR", help="local copy of the datasets")
     p.add_argument(
         "--out",
@@ -110,6 +117,7 @@ def handle(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         device=args.device,
         dtype=args.dtype,
+        decode=args.decode,
         data_dir=args.data_dir,
         out=args.out,
         limit=args.limit,

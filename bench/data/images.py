@@ -49,6 +49,22 @@ def _encoded(source: bytes | str | os.PathLike[str]) -> bytes:
     return data
 
 
+def encoded_image(source: ImageSource | None) -> bytes:
+    """The encoded bytes of ``source`` without decoding them (a PIL image is saved as PNG):
+    what the device decode path reads in loader workers.
+
+    Raises:
+        SampleError: missing, unreadable or empty.
+    """
+    if source is None:
+        raise SampleError("image: missing (no image given)")
+    if isinstance(source, Image.Image):
+        buffer = io.BytesIO()
+        source.save(buffer, "PNG")
+        return buffer.getvalue()
+    return _encoded(source)
+
+
 def _sixteen_bit_to_rgb(image: Image.Image) -> Image.Image:
     """16/32-bit integer or float greyscale to 8-bit: full-range values map linearly."""
     array = np.asarray(image, dtype=np.float64)

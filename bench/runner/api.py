@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any, cast
 
 from bench.adapters.base import LoadOptions, ModelAdapter, ModelSpec
+from bench.capabilities import ImagePreprocessing
 from bench.errors import EvaluationAbortError, RunAbortError, RunIncompleteError, UsageError
 from bench.paths import cache_dir
 from bench.records.io import new_run_id, slug, write_record, write_run
 from bench.records.schema import RunRecord
 from bench.runner.cache import PredictionCache, stable_key
+from bench.runner.decode import resolve_decode
 from bench.runner.device import device_kind, resolve_device, resolve_dtype
 from bench.runner.distributed import (
     Ranks,
@@ -70,11 +72,13 @@ def cache_namespace(
     seed: int,
     device: str,
     dtype: str,
+    decode: str = "cpu",
 ) -> str | None:
     """The prediction-cache namespace: everything outside the stage that changes an output.
 
     Model fingerprint and settings, task, dataset fingerprint, seed (fitted heads), the
-    device kind (CPU and CUDA kernels differ in the last bits), the autocast dtype, and the
+    device kind (CPU and CUDA kernels differ in the last bits), the autocast dtype, the
+    image decode path (PIL and torchvision pixels differ by up to one level), and the
     code identity of :mod:`bench.runner.keys` (sources of modalbench, the adapter and the
     task; library versions), the same rule the store of finished evaluations uses. None
     when the code cannot be fingerprinted: then nothing is cached. The batch size is left
@@ -93,6 +97,7 @@ def cache_namespace(
         device_kind(device),
         dtype,
         code,
+        *([] if decode == "cpu" else [{"decode": decode}]),  # the CPU path keeps old keys
     )
 
 
@@ -121,7 +126,11 @@ def evaluate_job(
         evaluation_start=time.perf_counter() - load_s,
     )
     meter.add_phase("load", load_s)
-    namespace = cache_namespace(adapter, task, data.fingerprint, config.seed, device, dtype)
+    preprocessor = adapter.image_preprocessor() if isinstance(adapter, ImagePreprocessing) else None
+    decode = resolve_decode(config.decode, device, preprocessor)
+    namespace = cache_namespace(
+        adapter, task, data.fingerprint, config.seed, device, dtype, decode.mode
+    )
     executor = LoaderExecutor(
         adapter,
         ExecutorConfig(
@@ -130,6 +139,7 @@ def evaluate_job(
             dtype,
             loader_workers(config),
             config.progress and ranks.is_main,
+            device_decode=decode.pipeline,
         ),
         meter,
         cache=cache if namespace is not None else None,
@@ -154,6 +164,8 @@ def evaluate_job(
     }
     if executor.oom_events:
         extra["oom_backoff"] = executor.oom_events
+    if preprocessor is not None:
+        extra["image_decode"] = decode.mode
     with meter.phase("metrics"):
         metrics = metric_entries(result.suite, resamples=config.bootstrap, seed=config.seed)
     run_id = new_run_id()

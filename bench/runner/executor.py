@@ -14,7 +14,9 @@ from tqdm import tqdm
 from bench.capabilities import ImagePreprocessing
 from bench.errors import EvaluationAbortError, RunAbortError, SampleError, UsageError
 from bench.runner.cache import PredictionCache, stable_key
+from bench.runner.decode import decode_on_device
 from bench.runner.device import inference_context
+from bench.runner.gpu_images import DeviceImagePipeline
 from bench.runner.loader import LoadedBatch, iterate_batches
 from bench.runner.throughput import ThroughputMeter
 from bench.tasking import Batch, Output, StageResult, WorkItem
@@ -106,6 +108,8 @@ class ExecutorConfig:
     num_workers: int
     progress: bool = True
     text_batch_factor: int = TEXT_BATCH_FACTOR
+    #: images decoded by PIL in workers (None) or by this device pipeline (--decode gpu)
+    device_decode: DeviceImagePipeline | None = None
 
 
 class LoaderExecutor:
@@ -159,14 +163,19 @@ class LoaderExecutor:
             dynamic_ncols=True,
         )
         with bar:
+            pipeline = self.config.device_decode
             batches = iterate_batches(
                 items,
                 batch_size=batch_size,
-                preprocess=self.preprocess,
+                preprocess=None if pipeline is not None else self.preprocess,
                 num_workers=self.config.num_workers,
                 pin_memory=self.config.device.startswith("cuda"),
+                encoded=pipeline is not None,
             )
             for loaded in self.meter.timed(batches):
+                if pipeline is not None and loaded.batch.images is not None:
+                    with self.meter.phase("input_wait"):
+                        loaded = decode_on_device(loaded, pipeline)
                 yield loaded
                 bar.update(len(loaded.batch.ids) + len(loaded.failures))
 

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from bench.data.images import load_image
+from bench.data.images import encoded_image, load_image
 from bench.errors import SampleError
 from bench.tasking import Batch, WorkItem
 from bench.types import ImageSource
@@ -101,11 +101,17 @@ def _preprocess_all(preprocess: Preprocess, images: list[Any]) -> tuple[Any, lis
         return (preprocess(kept) if kept else None), reasons
 
 
-def collate_items(items: Sequence[WorkItem], preprocess: Preprocess | None) -> LoadedBatch:
+def collate_items(
+    items: Sequence[WorkItem], preprocess: Preprocess | None, *, encoded: bool = False
+) -> LoadedBatch:
     """Decode (once per distinct image), preprocess and collate ``items``.
 
-    Items without an image (text-only stages) are collated as they are.
+    Items without an image (text-only stages) are collated as they are. With ``encoded``
+    the images are only read, not decoded: the batch holds each item's encoded bytes, for
+    the device decode path (:mod:`bench.runner.decode`).
     """
+    if encoded and any(item.image is not None for item in items):
+        return _collate_encoded(items)
     if not any(item.image is not None for item in items):
         batch = Batch(
             ids=[i.id for i in items],
@@ -163,22 +169,57 @@ def collate_items(items: Sequence[WorkItem], preprocess: Preprocess | None) -> L
     return LoadedBatch(batch, failures)
 
 
+def _collate_encoded(items: Sequence[WorkItem]) -> LoadedBatch:
+    """``items`` with their images as encoded bytes (read once per distinct image)."""
+    read: dict[object, bytes | str] = {}
+    failures: dict[str, str] = {}
+    kept: list[WorkItem] = []
+    datas: list[bytes] = []
+    for item in items:
+        key = source_key(item.image) if item.image is not None else ("none", item.id)
+        if key not in read:
+            try:
+                read[key] = encoded_image(item.image)
+            except SampleError as exc:
+                read[key] = exc.reason
+        data = read[key]
+        if isinstance(data, str):
+            failures[item.id] = data
+            continue
+        kept.append(item)
+        datas.append(data)
+    batch = Batch(
+        ids=[i.id for i in kept],
+        images=datas if kept else None,
+        texts=[i.text for i in kept],
+        labels=[i.label for i in kept],
+    )
+    return LoadedBatch(batch, failures)
+
+
 class BatchDataset(Dataset[LoadedBatch]):
     """Batch ``k`` of ``items`` (consecutive, in order), loaded by :func:`collate_items`."""
 
     def __init__(
-        self, items: Sequence[WorkItem], batch_size: int, preprocess: Preprocess | None
+        self,
+        items: Sequence[WorkItem],
+        batch_size: int,
+        preprocess: Preprocess | None,
+        *,
+        encoded: bool = False,
     ) -> None:
         self.items = list(items)
         self.batch_size = batch_size
         self.preprocess = preprocess
+        self.encoded = encoded
 
     def __len__(self) -> int:
         return math.ceil(len(self.items) / self.batch_size)
 
     def __getitem__(self, index: int) -> LoadedBatch:
         start = index * self.batch_size
-        return collate_items(self.items[start : start + self.batch_size], self.preprocess)
+        chunk = self.items[start : start + self.batch_size]
+        return collate_items(chunk, self.preprocess, encoded=self.encoded)
 
 
 def _as_is(batch: Any) -> Any:
@@ -230,6 +271,7 @@ def iterate_batches(
     num_workers: int,
     pin_memory: bool,
     prefetch_factor: int | None = None,
+    encoded: bool = False,
 ) -> Iterator[LoadedBatch]:
     """Yield loaded batches in item order.
 
@@ -237,7 +279,7 @@ def iterate_batches(
     (a text-only stage collates faster in-process than a worker starts). Each keeps
     ``prefetch_factor`` batches ready (default: :func:`prefetch_batches`).
     """
-    dataset = BatchDataset(items, batch_size, preprocess)
+    dataset = BatchDataset(items, batch_size, preprocess, encoded=encoded)
     needs_images = any(item.image is not None for item in items)
     workers = min(num_workers, len(dataset)) if needs_images and len(dataset) > 1 else 0
     if workers == 0:

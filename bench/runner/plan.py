@@ -25,6 +25,7 @@ class RunConfig:
     batch_size: int = 32
     device: str = "auto"
     dtype: str = "auto"
+    decode: str = "auto"
     data_dir: Path | None = None
     out: Path = Path("results")
     limit: int | None = None
@@ -53,6 +54,8 @@ class RunConfig:
             raise UsageError(f"--data-dir {self.data_dir}: no such directory")
         if self.bootstrap < 0:
             raise UsageError(f"--bootstrap must be >= 0, got {self.bootstrap}")
+        if self.decode not in ("auto", "cpu", "gpu"):
+            raise UsageError(f"--decode must be auto, cpu or gpu, got {self.decode!r}")
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ def config_section(
         "text_batch_size": config.batch_size * TEXT_BATCH_FACTOR,
         "device": device,
         "dtype": dtype,
+        "decode": config.decode,
         "limit": config.limit,
         "num_workers": loader_workers(config),
         "data_dir": str(config.data_dir) if config.data_dir else None,

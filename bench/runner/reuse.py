@@ -115,6 +115,7 @@ class EvaluationKeys:
                 "bootstrap": self.config.bootstrap,
                 "device": self.device_kind,
                 "dtype": self.dtype,
+                **({} if self.config.decode == "auto" else {"decode": self.config.decode}),
             },
             code,
             unavailable_metrics(),
