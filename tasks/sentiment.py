@@ -29,13 +29,12 @@ from bench.tasking import (
     Executor,
     Output,
     Sample,
-    SampleRow,
     TaskData,
     TaskResult,
     WorkItem,
     sample_rows,
 )
-from modalbench_tasks.common import CardTask, collect_errors, option, usable
+from modalbench_tasks.common import CardTask, collect_errors, option, unscored_rows, usable
 
 HEADLINE = ("accuracy", "macro_f1")
 #: The per-sample row unit of records that have no usable gold label.
@@ -176,15 +175,10 @@ class SentimentTask(CardTask):
         suite = suite.with_clusters("example", ids, by=RESAMPLING_UNIT)
         errors, records = collect_errors(data, {stage_name: stage.errors})
         # Their rows get a unit of their own: no metric has statistics for them.
-        scored = set(ids)
-        unscored = tuple(
-            SampleRow(unit=UNSCORED, id=s.id, prediction=None, error=errors.get(s.id), stats={})
-            for s in data.samples
-            if s.id not in scored
-        )
         return TaskResult(
             suite=suite,
-            rows=sample_rows(suite, {"example": predicted}, errors) + unscored,
+            rows=sample_rows(suite, {"example": predicted}, errors)
+            + unscored_rows(data, set(ids), errors, unit=UNSCORED),
             errors=records,
             headline=HEADLINE,
             settings=settings,

@@ -89,9 +89,10 @@ class VQATask(CardTask):
         # A question without ground truth (it failed at loading, its error says why) cannot
         # be scored: it is reported as failed and left out of the denominator.
         scored = [s for s in data.samples if s.references]
+        scored_ids = {s.id for s in scored}
         suite = vqa_metrics(
             {s.id: list(s.references) for s in scored},
-            {k: v for k, v in answers.items() if k in {s.id for s in scored}},
+            {k: v for k, v in answers.items() if k in scored_ids},
             answer_types={s.id: s.meta.get("answer_type", "") for s in scored},
             question_types={s.id: s.meta.get("question_type", "") for s in scored},
         )
@@ -103,7 +104,7 @@ class VQATask(CardTask):
         return TaskResult(
             suite=suite,
             rows=sample_rows(suite, {"question": dict(answers)}, errors)
-            + unscored_rows(data, set(suite.ids["question"]), errors),
+            + unscored_rows(data, scored_ids, errors),
             errors=records,
             headline=HEADLINE,
             settings={**settings, "mode": stage_name},
