@@ -19,8 +19,6 @@ from bench.runner.gpu_images import DeviceImagePipeline, from_torchvision
 from bench.runner.loader import LoadedBatch
 from bench.tasking import Batch
 
-DECODE_MODES = ("auto", "cpu", "gpu")
-
 
 @dataclass(frozen=True)
 class DecodePlan:
@@ -36,15 +34,14 @@ class DecodePlan:
 
 
 def resolve_decode(requested: str, device: str, preprocessor: Any) -> DecodePlan:
-    """The decode path for ``requested`` on ``device`` given the model's image preprocessor
+    """The decode path for ``requested`` (one of :data:`bench.runner.plan.DECODE_MODES`,
+    checked by :meth:`RunConfig.check`) on ``device`` given the model's image preprocessor
     (None when the model preprocesses images itself).
 
     Raises:
         UsageError: ``gpu`` was asked for a model whose preprocessing cannot run on the
             device.
     """
-    if requested not in DECODE_MODES:
-        raise UsageError(f"--decode must be one of {', '.join(DECODE_MODES)}, got {requested!r}")
     if requested == "cpu":
         return DecodePlan("cpu")
     tensor = from_torchvision(getattr(preprocessor, "transform", None)) if preprocessor else None

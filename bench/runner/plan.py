@@ -18,6 +18,10 @@ DEFAULT_TASKS = ("shapes-captioning", "shapes-vqa", "shapes-retrieval", "shapes-
 DEFAULT_MODEL_SCHEME = "ref"
 
 
+#: ``--decode`` values: see :mod:`bench.runner.decode`.
+DECODE_MODES = ("auto", "cpu", "gpu")
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Every option of ``modalbench run`` (see ``modalbench run --help``)."""
@@ -54,8 +58,10 @@ class RunConfig:
             raise UsageError(f"--data-dir {self.data_dir}: no such directory")
         if self.bootstrap < 0:
             raise UsageError(f"--bootstrap must be >= 0, got {self.bootstrap}")
-        if self.decode not in ("auto", "cpu", "gpu"):
-            raise UsageError(f"--decode must be auto, cpu or gpu, got {self.decode!r}")
+        if self.decode not in DECODE_MODES:
+            raise UsageError(
+                f"--decode must be one of {', '.join(DECODE_MODES)}, got {self.decode!r}"
+            )
 
 
 @dataclass(frozen=True)
