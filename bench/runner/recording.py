@@ -91,11 +91,17 @@ def config_section(
     }
 
 
+def failed_samples(data: TaskData, result: TaskResult) -> set[str]:
+    """The ids of the samples with an error (a sample counts once however many of its
+    units failed)."""
+    sample_ids = {s.id for s in data.samples}
+    return {owner(e.sample_id, sample_ids) for e in result.errors}
+
+
 def check_some_sample_succeeded(job: Job, data: TaskData, result: TaskResult) -> None:
     """Refuse to report metrics for an evaluation in which every sample failed."""
     sample_ids = {s.id for s in data.samples}
-    failed = {owner(e.sample_id, sample_ids) for e in result.errors}
-    if data.samples and len(failed & sample_ids) >= len(sample_ids):
+    if data.samples and len(failed_samples(data, result) & sample_ids) >= len(sample_ids):
         first = result.errors[0]
         raise EvaluationAbortError(
             first.stage,
@@ -124,8 +130,6 @@ def build_record(
     metrics: dict[str, MetricEntry],
 ) -> RunRecord:
     """The RunRecord of one finished evaluation (``metrics`` from :func:`metric_entries`)."""
-    sample_ids = {s.id for s in data.samples}
-    failed_ids = {owner(e.sample_id, sample_ids) for e in result.errors}
     return RunRecord(
         run_id=run_id,
         task=TaskSection(
@@ -151,7 +155,7 @@ def build_record(
         metrics=metrics,
         headline=[h for h in result.headline if h in metrics],
         details={**dict(result.suite.details), **extra_details},
-        n_failed=len(failed_ids),
+        n_failed=len(failed_samples(data, result)),
         errors=[ErrorEntry(e.sample_id, e.stage, e.reason) for e in result.errors],
         throughput=Throughput(**throughput),
         config=config_section(config, device=device, dtype=dtype, world_size=world_size),
